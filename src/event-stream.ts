@@ -1,0 +1,90 @@
+/**
+ * Bytes → events for one response body: the streaming UTF-8 decode of
+ * §9.2.6 followed by the line-by-line parse of eventsource-parser.
+ *
+ * One instance serves exactly one response. A reconnect makes a new one, so
+ * the BOM check, the partial-line buffer and any half-received multibyte
+ * character of the previous response can never leak into the next.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ */
+import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser'
+
+/** What the decoder reports while it reads a body. */
+export interface EventStreamHandlers {
+  /** A dispatched block that had data (§9.2.6 "dispatch the event", steps 2–7). */
+  onEvent(message: EventSourceMessage): void
+  /**
+   * The last event ID buffer, committed at the end of a block (§9.2.6 dispatch
+   * step 1). It is called before `onEvent` of the same block, and also for
+   * blocks with no data, so an id-only block still moves the last event ID.
+   * A block cut off by the end of the body never gets here: "any pending data
+   * must be discarded", its `id` included.
+   */
+  onId(id: string): void
+  /** A valid `retry` field; the spec applies it as soon as the line is parsed. */
+  onRetry(milliseconds: number): void
+  /** An unfinished line or event grew past `maxBufferSize`; the stream is unusable. */
+  onOverflow(error: ParseError): void
+}
+
+/** Pushes one body's bytes through the decoder and the parser. */
+export interface EventStreamDecoder {
+  /** Decode and parse one chunk of the body. Hot path: called once per chunk. */
+  push(bytes: Uint8Array): void
+}
+
+// Reused for every chunk: `decode()` reads the option each call, so one frozen
+// object avoids an allocation on the per-chunk path.
+const STREAM = Object.freeze({ stream: true })
+
+// eventsource-parser also strips a leading BOM (raw or decoded). The decoder
+// below already strips exactly one, as §9.2.6 requires; a second strip would
+// swallow the BOM that format-bom-2 expects to break the first field. A
+// comment line is a no-op in the parsing algorithm ("If the line starts with a
+// U+003A COLON character (:) — Ignore the line"), so feeding one first ends the
+// parser's BOM check without changing what the stream means.
+const PRIME = ':\n'
+
+/**
+ * Create the decoder for one response body.
+ *
+ * @param handlers - where events, ids and retry values go
+ * @param maxBufferSize - the most characters an unfinished line or event may hold
+ */
+export function createEventStreamDecoder(
+  handlers: EventStreamHandlers,
+  maxBufferSize?: number,
+): EventStreamDecoder {
+  // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM),
+  // if any." TextDecoder does exactly that when `ignoreBOM` is false (the
+  // default), keeps a multibyte character split across chunks whole when
+  // `stream` is set, and turns invalid bytes into U+FFFD when not `fatal`.
+  const decoder = new TextDecoder('utf-8')
+  let overflowed = false
+  const parser = createParser({
+    onEvent: handlers.onEvent,
+    onId: handlers.onId,
+    onRetry: handlers.onRetry,
+    onError(error) {
+      // Unknown fields and bogus `retry` values are reported here too; the spec
+      // ignores them, so only the buffer limit is an error for us.
+      if (error.type === 'max-buffer-size-exceeded') {
+        overflowed = true
+        handlers.onOverflow(error)
+      }
+    },
+    maxBufferSize,
+  })
+  parser.feed(PRIME)
+
+  return {
+    push(bytes) {
+      // After an overflow the parser refuses input until reset; the caller is
+      // tearing the connection down, so further bytes are simply dropped.
+      if (overflowed) return
+      const text = decoder.decode(bytes, STREAM)
+      if (text !== '') parser.feed(text)
+    },
+  }
+}

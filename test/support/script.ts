@@ -220,3 +220,11 @@ export function closeAll(): void {
   for (const source of live) source.close()
   live.clear()
 }
+
+/** `list[index]`, failing the test with the list's length when it is missing
+ *  (keeps `noUncheckedIndexedAccess` honest without `!`). */
+export function at<T>(list: readonly T[], index: number): T {
+  const item = list[index]
+  if (item === undefined) throw new Error(`expected an item at index ${index}, but there are ${list.length}`)
+  return item
+}

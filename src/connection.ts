@@ -14,6 +14,8 @@
 import type { EventSourceMessage } from 'eventsource-parser'
 import { createEventStreamDecoder } from './event-stream.js'
 import { isEventStream } from './mime.js'
+import { buildRequestInit, type RequestOptions } from './request.js'
+import { computeDelay, MAX_TIMER_DELAY, parseRetryAfter, type RetryPolicy } from './retry.js'
 import { isFetchableScheme } from './url.js'
 
 export const CONNECTING = 0
@@ -21,27 +23,15 @@ export const OPEN = 1
 export const CLOSED = 2
 export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED
 
-/**
- * "A reconnection time, in milliseconds. This must initially be an
- * implementation-defined value, probably in the region of a few seconds."
- * Chromium and WebKit use 3000 ms; so do we.
- */
-export const DEFAULT_RECONNECTION_TIME = 3000
-
-// Timers fire at once for delays above 2^31 − 1 ms (Node even warns). A
-// server's `retry:` may be any run of digits, so larger values are clamped to
-// the longest wait a timer can express (about 24.8 days).
-const MAX_TIMER_DELAY = 2 ** 31 - 1
-
 /** Why the connection is reestablishing or has failed. */
 export interface ConnectionError {
   /** One line a person can act on. */
   message: string
-  /** The HTTP status, when a response arrived. */
+  /** The HTTP status, when a response other than an event stream arrived. */
   status?: number
-  /** The response that caused the error, when one arrived (body already cancelled). */
+  /** That response (body already cancelled). */
   response?: Response
-  /** The underlying exception: a network error, an abort reason, a parse error. */
+  /** The underlying exception: a network error, a timeout, a parse error. */
   cause?: unknown
   /** Whether another attempt is scheduled. */
   willReconnect: boolean
@@ -53,33 +43,64 @@ export interface ConnectionError {
 export interface ConnectionSink {
   /** "sets the readyState attribute to OPEN and fires an event named open". */
   open(response: Response): void
-  /** Dispatch step 8: a message event, fired only while not CLOSED. */
+  /** Dispatch step 8: a message event, reported only while not CLOSED. */
   message(message: EventSourceMessage, lastEventId: string, origin: string): void
   /**
    * Reestablish step 1 (readyState now CONNECTING) or fail (readyState now
    * CLOSED): "fires an event named error".
    */
   error(error: ConnectionError): void
+  /** One-shot mode only: the body ended cleanly, readyState is now CLOSED. */
+  end?(): void
+  /**
+   * Backpressure: called after each chunk's events; the next read waits for
+   * the returned promise. `fetchEvents()` uses it to read only as fast as its
+   * consumer iterates.
+   */
+  drain?(): Promise<void> | undefined
 }
 
-/** The request half of the state, fixed at construction (§9.2.2 steps 5–13). */
-export interface ConnectionOptions {
+/** Everything fixed at construction (§9.2.2 steps 5–13, plus our options). */
+export interface ConnectionOptions extends RequestOptions {
   /** The parsed URL of the event source. */
   url: URL
-  /** Step 7: credentials mode "include" instead of "same-origin". */
-  withCredentials: boolean
   /** The `fetch` to use. */
   fetch: typeof fetch
+  /** The initial last event ID string (the spec's is empty). */
+  lastEventId: string
+  /** Reconnection settings, defaults filled in. */
+  retry: RetryPolicy
+  /** Milliseconds without a byte before the attempt counts as a network error; 0 = off. */
+  inactivityTimeout: number
   /** The most characters an unfinished line or event may hold. */
   maxBufferSize: number
+  /**
+   * One-shot (`fetchEvents()`): a clean end of body ends the stream instead of
+   * reconnecting, and a broken one is resumed only when there is an id.
+   */
+  oneShot: boolean
 }
 
-// Browsers turn cache mode "no-store" into `Cache-Control: no-cache` and
-// `Pragma: no-cache` inside fetch (Fetch "HTTP-network-or-cache fetch"), after
-// CORS checks, so setting them ourselves there would force a preflight. Server
-// runtimes have no CORS, and Deno and Bun ignore the cache mode, so there we
-// send them explicitly; Node's undici then sees them present and adds nothing.
-const IS_BROWSER = 'document' in globalThis || 'WorkerGlobalScope' in globalThis
+/** How an attempt ended, which decides between reconnecting and failing. */
+type Outcome =
+  /** The body ended cleanly. */
+  | { kind: 'end' }
+  /** A network error: no response, a body that broke, a timeout, an overflow. */
+  | { kind: 'network'; message: string; cause: unknown }
+  /** A response that is not an event stream. */
+  | { kind: 'response'; message: string; response: Response }
+
+/** One fetch and its processing; superseded attempts see `controller !== current`. */
+interface Attempt {
+  readonly controller: AbortController
+  /** Whether the response was announced (readyState reached OPEN). */
+  opened: boolean
+  /** For the inactivity watchdog: when the last byte (or the request) happened. */
+  lastActivity: number
+  watchdog: ReturnType<typeof setTimeout> | undefined
+  /** Set when the watchdog aborted this attempt. */
+  timedOut: boolean
+}
 
 /**
  * One event source's connection: create it, `start()` it, `close()` it.
@@ -88,9 +109,9 @@ export class Connection {
   /** §9.2.2: CONNECTING at construction. */
   readyState: ReadyState = CONNECTING
   /** "A last event ID string. This must initially be the empty string." */
-  lastEventId = ''
-  /** The reconnection time, replaced by the server's `retry:` field. */
-  reconnectionTime = DEFAULT_RECONNECTION_TIME
+  lastEventId: string
+  /** "A reconnection time, in milliseconds", replaced by the server's `retry:`. */
+  reconnectionTime: number
 
   readonly #options: ConnectionOptions
   readonly #sink: ConnectionSink
@@ -98,20 +119,22 @@ export class Connection {
   // request's current URL, i.e. the final URL after redirects (Chromium keeps
   // the same `current_url_`).
   #requestUrl: URL
-  // Aborts the attempt in flight; replaced per attempt so a stale attempt can
-  // tell it has been superseded.
-  #controller: AbortController | undefined
+  #attempt: Attempt | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  // Consecutive attempts that ended without reaching `open` (for backoff and limit).
+  #failures = 0
 
   constructor(options: ConnectionOptions, sink: ConnectionSink) {
     this.#options = options
     this.#sink = sink
     this.#requestUrl = options.url
+    this.lastEventId = options.lastEventId
+    this.reconnectionTime = options.retry.delay
   }
 
   /** §9.2.2 step 15: "Fetch request". */
   start(): void {
-    void this.#attempt()
+    void this.#run()
   }
 
   /**
@@ -123,46 +146,83 @@ export class Connection {
     this.readyState = CLOSED
     clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
-    const controller = this.#controller
-    this.#controller = undefined
-    controller?.abort()
-  }
-
-  /** One fetch of the request and the processing of its response. */
-  async #attempt(): Promise<void> {
-    const controller = new AbortController()
-    this.#controller = controller
-    try {
-      await this.#fetchAndProcess(controller)
-    } catch (cause) {
-      // Only a bug of ours or a throwing sink gets here; never leave the
-      // object half-open: fail it with the reason attached.
-      if (this.#controller !== controller) return
-      this.#fail({ message: `EventSource internal error: ${String(cause)}`, cause })
+    const attempt = this.#attempt
+    this.#attempt = undefined
+    if (attempt !== undefined) {
+      clearTimeout(attempt.watchdog)
+      attempt.controller.abort()
     }
   }
 
-  async #fetchAndProcess(controller: AbortController): Promise<void> {
+  /** One attempt, from the request to the decision that follows it. */
+  async #run(): Promise<void> {
+    const attempt: Attempt = {
+      controller: new AbortController(),
+      opened: false,
+      lastActivity: 0,
+      watchdog: undefined,
+      timedOut: false,
+    }
+    this.#attempt = attempt
+    let outcome: Outcome | undefined
+    try {
+      this.#startWatchdog(attempt)
+      outcome = await this.#fetchAndProcess(attempt)
+    } catch (cause) {
+      // Only a bug of ours, a throwing provider or sink gets here: never leave
+      // the object half-open, fail it with the reason attached.
+      if (this.#attempt === attempt) {
+        this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
+      }
+      return
+    } finally {
+      clearTimeout(attempt.watchdog)
+    }
+    // close() or a newer attempt took over: nothing of this one may surface.
+    if (outcome === undefined || this.#attempt !== attempt) return
+    this.#attempt = undefined
+    await this.#decide(outcome, attempt.opened)
+  }
+
+  /** Fetches, checks the response, announces it and reads it to the end. */
+  async #fetchAndProcess(attempt: Attempt): Promise<Outcome | undefined> {
+    const { signal } = attempt.controller
+    let init: RequestInit
+    try {
+      init = await buildRequestInit(this.#options, this.lastEventId, signal)
+    } catch (cause) {
+      // A header or body provider that throws, or returns a value no header
+      // may hold, is a bug to surface, not a network error to retry forever.
+      if (this.#attempt === attempt) this.#fail({ message: `Cannot build the request: ${errorText(cause)}`, cause })
+      return undefined
+    }
+    if (this.#attempt !== attempt) return undefined
+
     let response: Response
     try {
-      response = await this.#options.fetch(this.#requestUrl.href, this.#requestInit(controller.signal))
+      response = await this.#options.fetch(this.#requestUrl.href, init)
     } catch (cause) {
       // "If res is an aborted network error, then fail the connection." Only
-      // close() aborts, and it has already made readyState CLOSED, so failing
-      // would fire nothing: there is nothing left to do.
-      if (this.#controller !== controller) return
+      // close() aborts without a timeout, and it already made readyState
+      // CLOSED, so failing would fire nothing: there is nothing left to do.
+      if (this.#attempt !== attempt) return undefined
       // "Otherwise, if res is a network error, then reestablish the
       // connection, unless the user agent knows that to be futile, in which
       // case the user agent may fail the connection."
-      const message = `Failed to fetch ${this.#requestUrl.href}: ${errorText(cause)}`
-      if (!isFetchableScheme(this.#requestUrl)) this.#fail({ message, cause })
-      else this.#reestablish({ message, cause })
-      return
+      const message = attempt.timedOut
+        ? `No response from ${this.#requestUrl.href} within ${this.#options.inactivityTimeout} ms`
+        : `Failed to fetch ${this.#requestUrl.href}: ${errorText(cause)}`
+      if (!isFetchableScheme(this.#requestUrl)) {
+        this.#fail({ message, cause })
+        return undefined
+      }
+      return { kind: 'network', message, cause }
     }
+    attempt.lastActivity = now()
 
-    if (this.#controller !== controller) {
+    if (this.#attempt !== attempt) {
       discardBody(response)
-      return
+      return undefined
     }
 
     // "Otherwise, if res's status is not 200, or if res's `Content-Type` is
@@ -175,47 +235,19 @@ export class Connection {
         response.status !== 200
           ? `EventSource response has status ${response.status}${response.statusText ? ` ${response.statusText}` : ''}, expected 200`
           : `EventSource response has Content-Type ${contentType === null ? '(none)' : `'${contentType}'`}, expected 'text/event-stream'`
-      this.#fail({ message, status: response.status, response })
-      return
+      return { kind: 'response', message, response }
     }
 
     // A redirect changes the URL that reconnects go to and the origin events carry.
     if (response.url !== '') this.#requestUrl = new URL(response.url)
 
     // "Otherwise, announce the connection and interpret res's body line by line."
-    this.#announce(response)
-    if (this.#controller !== controller) {
+    this.#announce(response, attempt)
+    if (this.#attempt !== attempt) {
       discardBody(response)
-      return
+      return undefined
     }
-    await this.#interpretBody(response, controller)
-  }
-
-  /** The Fetch request of §9.2.2 steps 8–11 and reestablish step 5.3. */
-  #requestInit(signal: AbortSignal): RequestInit {
-    const headers = new Headers()
-    // Step 10: "User agents may set (`Accept`, `text/event-stream`)".
-    headers.set('Accept', 'text/event-stream')
-    // Reestablish 5.3: "If the EventSource object's last event ID string is
-    // not the empty string, then set (`Last-Event-ID`, lastEventIDValue),
-    // encoded as UTF-8" — the first request is covered too, since the string
-    // is empty then.
-    if (this.lastEventId !== '') headers.set('Last-Event-ID', toByteString(this.lastEventId))
-    if (!IS_BROWSER) {
-      headers.set('Cache-Control', 'no-cache')
-      headers.set('Pragma', 'no-cache')
-    }
-    return {
-      method: 'GET',
-      headers,
-      // Step 8: a potential-CORS request, credentials by withCredentials (step 7).
-      mode: 'cors',
-      credentials: this.#options.withCredentials ? 'include' : 'same-origin',
-      // Step 11: "Set request's cache mode to "no-store"."
-      cache: 'no-store',
-      redirect: 'follow',
-      signal,
-    }
+    return this.#interpretBody(response, attempt)
   }
 
   /**
@@ -224,17 +256,20 @@ export class Connection {
    * than CLOSED, sets the readyState attribute to OPEN and fires an event
    * named open at the EventSource object."
    */
-  #announce(response: Response): void {
+  #announce(response: Response, attempt: Attempt): void {
     if (this.readyState === CLOSED) return
     this.readyState = OPEN
+    attempt.opened = true
+    this.#failures = 0
     this.#sink.open(response)
   }
 
   /** "interpret res's body line by line" (§9.2.6), until it ends or breaks. */
-  async #interpretBody(response: Response, controller: AbortController): Promise<void> {
+  async #interpretBody(response: Response, attempt: Attempt): Promise<Outcome | undefined> {
     // Dispatch step 5: "the serialization of the origin of the event stream's
     // final URL (i.e., the URL after redirects)". Computed once per response.
     const origin = this.#requestUrl.origin
+    const sink = this.#sink
     let overflow: Error | undefined
     const decoder = createEventStreamDecoder(
       {
@@ -247,8 +282,7 @@ export class Connection {
           // Step 8: "if the readyState attribute is set to a value other than
           // CLOSED, dispatches the newly created event". A handler may have
           // called close() for an earlier event of the same chunk.
-          if (this.readyState === CLOSED) return
-          this.#sink.message(message, this.lastEventId, origin)
+          if (this.readyState !== CLOSED) sink.message(message, this.lastEventId, origin)
         },
         onRetry: (milliseconds) => {
           // "set the event stream's reconnection time to that integer" — as
@@ -264,51 +298,123 @@ export class Connection {
     )
 
     const body = response.body
-    if (body !== null) {
-      const reader = body.getReader()
-      try {
-        // Hot path: one iteration per network chunk.
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          decoder.push(value)
-          if (this.#controller !== controller) return
-          if (overflow !== undefined) break
+    if (body === null) return { kind: 'end' }
+    const reader = body.getReader()
+    const watched = this.#options.inactivityTimeout > 0
+    try {
+      // Hot path: one iteration per network chunk.
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        if (watched) attempt.lastActivity = now()
+        decoder.push(value)
+        if (this.#attempt !== attempt) return undefined
+        if (overflow !== undefined) {
+          void reader.cancel(overflow).catch(ignore)
+          return { kind: 'network', message: `EventSource stream broken: ${overflow.message}`, cause: overflow }
         }
-      } catch (cause) {
-        if (this.#controller !== controller) return
-        // A body that breaks mid-stream is a network error; browsers
-        // reestablish, as for a fetch that never got a response.
-        this.#reestablish({ message: `EventSource connection lost: ${errorText(cause)}`, cause })
-        return
-      } finally {
-        if (overflow !== undefined) void reader.cancel(overflow).catch(ignore)
-        else reader.releaseLock()
+        const drained = sink.drain?.()
+        if (drained !== undefined) {
+          await drained
+          if (this.#attempt !== attempt) return undefined
+        }
       }
-    }
-
-    if (overflow !== undefined) {
-      this.#reestablish({ message: `EventSource stream broken: ${overflow.message}`, cause: overflow })
-      return
+    } catch (cause) {
+      if (this.#attempt !== attempt) return undefined
+      // A body that breaks mid-stream is a network error; browsers
+      // reestablish, as for a fetch that never got a response.
+      const message = attempt.timedOut
+        ? `No data from ${this.#requestUrl.href} for ${this.#options.inactivityTimeout} ms`
+        : `EventSource connection lost: ${errorText(cause)}`
+      return { kind: 'network', message, cause }
     }
     // processEventSourceEndOfBody: "if res is not a network error, then
     // reestablish the connection."
-    this.#reestablish({ message: 'EventSource stream ended; reconnecting' })
+    return { kind: 'end' }
   }
 
-  /** §9.2.3 "reestablish the connection". */
-  #reestablish(error: Omit<ConnectionError, 'willReconnect'>): void {
-    this.#controller = undefined
+  /**
+   * After an attempt: reestablish, fail, or (one-shot) end. The spec's rules
+   * are the default; the retry policy and `shouldRetry` may refine them.
+   */
+  async #decide(outcome: Outcome, opened: boolean): Promise<void> {
+    if (this.readyState === CLOSED) return
+    const { retry, oneShot, method } = this.#options
+    if (outcome.kind === 'end' && oneShot) {
+      this.readyState = CLOSED
+      this.#sink.end?.()
+      return
+    }
+    this.#failures = opened ? 0 : this.#failures + 1
+
+    const response = outcome.kind === 'response' ? outcome.response : undefined
+    const cause = outcome.kind === 'network' ? outcome.cause : undefined
+    const message = outcome.kind === 'end' ? 'EventSource stream ended' : outcome.message
+
+    // The spec: reestablish after an end of body or a network error, fail on
+    // any response that is not an event stream.
+    let willRetry = outcome.kind !== 'response' || retry.statusCodes.has(outcome.response.status)
+    if (!retry.enabled || this.#failures >= retry.limit) willRetry = false
+    // A one-shot stream resumes only what it can resume: one that gave an id.
+    if (oneShot && this.lastEventId === '') willRetry = false
+    // Never pay twice for a non-idempotent request (an LLM POST): re-send it
+    // only when the stream gave an id to resume from.
+    if (method.toUpperCase() !== 'GET' && this.lastEventId === '') willRetry = false
+
+    const retryAfter = response === undefined ? undefined : parseRetryAfter(response.headers.get('retry-after'))
+    let delay = computeDelay(retry, this.reconnectionTime, this.#failures, retryAfter)
+
+    if (retry.shouldRetry !== undefined) {
+      let decision = retry.shouldRetry({
+        attempt: this.#failures,
+        delay,
+        willRetry,
+        ...(response === undefined ? {} : { status: response.status, response }),
+        ...(cause === undefined ? {} : { error: cause }),
+        lastEventId: this.lastEventId,
+      })
+      if (typeof decision === 'object') {
+        decision = await decision
+        // close() may have run while the user's policy was thinking.
+        if (this.#isClosed()) return
+      }
+      if (typeof decision === 'number') {
+        willRetry = true
+        delay = Math.min(Math.max(0, decision), MAX_TIMER_DELAY)
+      } else {
+        willRetry = decision === true
+      }
+    }
+
+    const error = {
+      message: willRetry ? `${message}; reconnecting in ${delay} ms` : message,
+      ...(response === undefined ? {} : { status: response.status, response }),
+      ...(cause === undefined ? {} : { cause }),
+    }
+    if (willRetry) this.#reestablish(error, delay)
+    else this.#fail(error)
+  }
+
+  // A method, not an inline comparison, so TypeScript does not keep its
+  // narrowing of readyState across an await.
+  #isClosed(): boolean {
+    return this.readyState === CLOSED
+  }
+
+  /** §9.2.3 "reestablish the connection", waiting `delay` (step 2 and 3). */
+  #reestablish(error: Omit<ConnectionError, 'willReconnect'>, delay: number): void {
     // Step 1.1: "If the readyState attribute is set to CLOSED, abort the task."
     if (this.readyState === CLOSED) return
-    // Step 2: "Wait a delay equal to the reconnection time of the event source."
-    const delay = this.reconnectionTime
     // Steps 1.2–1.3: "Set the readyState attribute to CONNECTING. Fire an
     // event named error at the EventSource object."
     this.readyState = CONNECTING
     this.#sink.error({ ...error, willReconnect: true, reconnectDelay: delay })
     // The handler may have called close(); then nothing is scheduled.
     if (this.readyState !== CONNECTING) return
+    // Step 2: "Wait a delay equal to the reconnection time of the event
+    // source." Step 3: "Optionally, wait some more" (backoff, Retry-After,
+    // jitter). The timer keeps Node, Deno and Bun alive while waiting, so a
+    // script does not exit mid-reconnect.
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
       // Step 5.1: "If the EventSource object's readyState attribute is not set
@@ -316,7 +422,7 @@ export class Connection {
       if (this.readyState !== CONNECTING) return
       // Step 5.4: "Fetch request and process the response … as described
       // earlier in this section."
-      void this.#attempt()
+      void this.#run()
     }, delay)
   }
 
@@ -328,23 +434,34 @@ export class Connection {
    * connection, it does not attempt to reconnect."
    */
   #fail(error: Omit<ConnectionError, 'willReconnect'>): void {
-    this.#controller = undefined
+    this.#attempt = undefined
     if (this.readyState === CLOSED) return
     this.readyState = CLOSED
     this.#sink.error({ ...error, willReconnect: false })
   }
-}
 
-/**
- * `Headers` values are ByteStrings, but §9.2.3 sends the last event ID
- * "encoded as UTF-8". Each UTF-8 byte becomes one character U+0000–U+00FF,
- * which fetch puts on the wire as that byte.
- */
-function toByteString(value: string): string {
-  const bytes = new TextEncoder().encode(value)
-  let result = ''
-  for (const byte of bytes) result += String.fromCharCode(byte)
-  return result
+  /**
+   * The inactivity watchdog: aborts the attempt when no byte arrived for
+   * `inactivityTimeout` ms, from the request on (headers that never come
+   * count). It checks a timestamp rather than re-arming a timer per chunk, so
+   * the per-chunk cost is one clock read.
+   */
+  #startWatchdog(attempt: Attempt): void {
+    const timeout = this.#options.inactivityTimeout
+    if (timeout <= 0) return
+    attempt.lastActivity = now()
+    const check = (): void => {
+      if (this.#attempt !== attempt) return
+      const idle = now() - attempt.lastActivity
+      if (idle >= timeout) {
+        attempt.timedOut = true
+        attempt.controller.abort(new DOMException(`No data for ${timeout} ms`, 'TimeoutError'))
+      } else {
+        attempt.watchdog = setTimeout(check, timeout - idle)
+      }
+    }
+    attempt.watchdog = setTimeout(check, timeout)
+  }
 }
 
 /** Frees the connection of a response we will not read. */
@@ -360,5 +477,8 @@ function errorText(error: unknown): string {
   }
   return String(error)
 }
+
+const now: () => number =
+  typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : Date.now
 
 function ignore(): void {}

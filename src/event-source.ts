@@ -3,36 +3,100 @@
  *
  * With no options beyond `withCredentials` it behaves as the browser's own
  * `EventSource`, event for event; the processing model lives in
- * {@link Connection}.
+ * {@link Connection}. The other options add what browsers never had, each
+ * off (or spec-equivalent) by default.
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
-import { CLOSED, CONNECTING, Connection, OPEN, type ConnectionError, type ReadyState } from './connection.js'
+import { CLOSED, CONNECTING, Connection, OPEN, type ConnectionSink, type ReadyState } from './connection.js'
+import { EventSourceErrorEvent } from './errors.js'
 import { getEventHandler, setEventHandler, type EventHandler } from './event-handler.js'
+import { resolveRetryPolicy, type RetryOptions } from './retry.js'
+import { validateRequestOptions, type Provider } from './request.js'
 import { parseEventSourceUrl } from './url.js'
 
-/** The options of the `EventSource` constructor. */
+/**
+ * The options of the `EventSource` constructor and of `fetchEvents()`. Only
+ * `withCredentials` exists in browsers; everything else is ours, and leaving
+ * it out keeps the browser's behaviour.
+ */
 export interface EventSourceInit {
-  /** Send cookies and HTTP auth to other origins too (credentials mode "include"). */
+  /** Send cookies and HTTP auth to other origins too (credentials mode "include"). Default false. */
   withCredentials?: boolean
+  /** The request method. Default `GET`. */
+  method?: string
+  /** The request body, or a function giving it, called before every attempt so it can be re-sent. */
+  body?: Provider<BodyInit | null>
+  /**
+   * Request headers, or a function giving them (sync or async), called before
+   * every attempt, so a token can be refreshed between reconnects. `Accept`
+   * and `Last-Event-ID` stay ours.
+   */
+  headers?: Provider<HeadersInit>
+  /** The `fetch` to use. Default: the global `fetch`, looked up at each attempt. */
+  fetch?: typeof fetch
+  /** The initial last event ID, sent as `Last-Event-ID` from the first request. Default ''. */
+  lastEventId?: string
+  /** Reconnection settings, or `false` never to reconnect. Default: the browser's (3000 ms, forever). */
+  retry?: RetryOptions | false
+  /**
+   * Milliseconds with no bytes at all (comments count) before the connection
+   * is treated as a network error and reestablished. Covers the wait for
+   * response headers. Default 0: off.
+   */
+  inactivityTimeout?: number
+  /** Aborting it is `close()`. */
+  signal?: AbortSignal
+  /**
+   * The most characters an unfinished line or event may hold; beyond it the
+   * stream counts as broken (an `error`, then a reconnect). Default 16 Mi.
+   */
+  maxBufferSize?: number
+}
+
+/** The events an {@link EventSource} fires besides custom ones. */
+export interface EventSourceEventMap {
+  open: Event
+  message: MessageEvent<string>
+  error: EventSourceErrorEvent
 }
 
 /**
+ * The default `maxBufferSize`: 16 Mi characters (32 MiB of string) for an
+ * unfinished line or event, far above any real event and far below what
+ * exhausts a process.
+ */
+export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
+
+// `fromReadableStream()` passes its stream to the constructor under this key,
+// which no user can spell.
+const fromStream = Symbol('stream')
+interface InternalInit extends EventSourceInit {
+  [fromStream]?: ReadableStream<Uint8Array>
+}
+
+// The URL of an EventSource made from a stream (whatwg/html PR #12272).
+const STREAM_URL = 'about:event-stream'
+
+/**
  * A Server-Sent Events client: the WHATWG `EventSource`, for every runtime.
+ *
+ * The type parameter names the custom event types the server sends, so their
+ * listeners get a `MessageEvent<string>`.
  *
  * @example
  * ```ts
  * import { EventSource } from 'eventsource-plus'
  *
- * const source = new EventSource('https://example.com/events')
+ * const source = new EventSource<'update'>('https://example.com/events')
  * source.onmessage = (event) => console.log(event.data, event.lastEventId)
  * source.addEventListener('update', (event) => console.log('update', event.data))
- * source.onerror = () => {
- *   if (source.readyState === EventSource.CLOSED) console.log('gave up')
+ * source.onerror = (event) => {
+ *   if (source.readyState === EventSource.CLOSED) console.log('gave up:', event.message)
  * }
  * ```
  */
-export class EventSource extends EventTarget {
+export class EventSource<Events extends string = string> extends EventTarget {
   /** The connection has not yet been established, or it was closed and is reconnecting. */
   static readonly CONNECTING = CONNECTING
   /** The connection is open and dispatching events. */
@@ -46,13 +110,15 @@ export class EventSource extends EventTarget {
   readonly #url: string
   readonly #withCredentials: boolean
   readonly #connection: Connection
+  #removeAbortListener: (() => void) | undefined
 
   /**
    * Opens a connection at once (§9.2.2).
    *
    * @param url - absolute, or relative to `location` where the runtime has one
-   * @param init - `withCredentials: true` sends cookies cross-origin
+   * @param init - `withCredentials`, and this library's options
    * @throws DOMException `SyntaxError` when `url` does not parse
+   * @throws TypeError for a header value or `lastEventId` with CR, LF or NUL
    */
   constructor(url: string | URL, init: EventSourceInit = {}) {
     // WebIDL: the URL argument is required; `new EventSource()` is a TypeError.
@@ -60,35 +126,97 @@ export class EventSource extends EventTarget {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.")
     }
     super()
+    const options: InternalInit = init ?? {}
+    const stream = options[fromStream]
     // Steps 3–5: parse, or throw a SyntaxError.
-    const urlRecord = parseEventSourceUrl(url)
+    const urlRecord = stream === undefined ? parseEventSourceUrl(url) : new URL(STREAM_URL)
     this.#url = urlRecord.href
     // Steps 6–7: withCredentials only when the member is true (WebIDL boolean).
-    this.#withCredentials = Boolean(init?.withCredentials)
+    this.#withCredentials = Boolean(options.withCredentials)
+
+    const request = {
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      body: options.body,
+      withCredentials: this.#withCredentials,
+    }
+    const lastEventId = options.lastEventId ?? ''
+    validateRequestOptions(request, lastEventId)
+    const userFetch = options.fetch
     this.#connection = new Connection(
       {
+        ...request,
         url: urlRecord,
-        withCredentials: this.#withCredentials,
-        fetch: (input, requestInit) => globalThis.fetch(input, requestInit),
-        maxBufferSize: DEFAULT_MAX_BUFFER_SIZE,
+        // Looked up per attempt, so a fetch patched later (msw, tests) applies.
+        fetch:
+          stream !== undefined
+            ? () => Promise.resolve(new Response(stream, { headers: { 'Content-Type': 'text/event-stream' } }))
+            : (userFetch ?? ((input, requestInit) => globalThis.fetch(input, requestInit))),
+        lastEventId,
+        // A stream has no request to repeat: its end or error fails the source.
+        retry: resolveRetryPolicy(stream === undefined ? options.retry : false),
+        inactivityTimeout: options.inactivityTimeout ?? 0,
+        maxBufferSize: options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
+        oneShot: false,
       },
-      {
-        open: () => this.dispatchEvent(new Event('open')),
-        message: (message, lastEventId, origin) => {
-          // Dispatch steps 4–6: a MessageEvent, type `message` unless the
-          // event type buffer was set.
-          this.dispatchEvent(
-            new MessageEvent(message.event ?? 'message', { data: message.data, origin, lastEventId }),
-          )
-        },
-        // §9.2.3 reestablish/fail: "fire an event named error" — a plain Event.
-        error: (_error: ConnectionError) => {
-          this.dispatchEvent(new Event('error'))
-        },
-      },
+      this.#sink(),
     )
+
+    const signal = options.signal
+    if (signal?.aborted) {
+      this.#connection.close()
+      return
+    }
+    if (signal !== undefined) {
+      const onAbort = (): void => this.close()
+      signal.addEventListener('abort', onAbort, { once: true })
+      // Dropped when the source closes for any reason, so a long-lived
+      // signal does not keep closed sources alive.
+      this.#removeAbortListener = () => signal.removeEventListener('abort', onAbort)
+    }
     // Step 15: "Fetch request".
     this.#connection.start()
+  }
+
+  /** The connection's events as DOM events on this object. */
+  #sink(): ConnectionSink {
+    return {
+      open: () => {
+        this.dispatchEvent(new Event('open'))
+      },
+      message: (message, lastEventId, origin) => {
+        // Dispatch steps 4–6: a MessageEvent of type `message`, or of the
+        // event type buffer's value when it is not empty.
+        this.dispatchEvent(new MessageEvent(message.event ?? 'message', { data: message.data, origin, lastEventId }))
+      },
+      error: (error) => {
+        if (!error.willReconnect) this.#removeAbortListener?.()
+        // Reestablish/fail: "fire an event named error"; ours carries why.
+        this.dispatchEvent(new EventSourceErrorEvent(error))
+      },
+    }
+  }
+
+  /**
+   * An `EventSource` that parses a stream you already have (a `fetch`
+   * response body, a file), as proposed in whatwg/html PR #12272: no request,
+   * no reconnect; its `url` is `about:event-stream` and events' `origin` is
+   * `"null"`. The end of the stream, or an error in it, fires `error` and
+   * leaves it CLOSED.
+   *
+   * @example
+   * ```ts
+   * const response = await fetch('/chat', { method: 'POST', body })
+   * const source = EventSource.fromReadableStream(response.body!)
+   * source.onmessage = (event) => render(event.data)
+   * ```
+   * @throws TypeError when the stream is locked (already being read)
+   */
+  static fromReadableStream<Events extends string = string>(stream: ReadableStream<Uint8Array>): EventSource<Events> {
+    if (!(stream instanceof ReadableStream)) throw new TypeError('fromReadableStream() needs a ReadableStream')
+    if (stream.locked) throw new TypeError('fromReadableStream() needs an unlocked ReadableStream')
+    const init: InternalInit = { [fromStream]: stream }
+    return new EventSource<Events>(STREAM_URL, init)
   }
 
   /** The absolute URL of the event source, as given to the constructor. */
@@ -104,6 +232,16 @@ export class EventSource extends EventTarget {
   /** `CONNECTING` (0), `OPEN` (1) or `CLOSED` (2). */
   get readyState(): ReadyState {
     return this.#connection.readyState
+  }
+
+  /** The last event ID string: sent as `Last-Event-ID` on reconnect (whatwg/html PR #12272). */
+  get lastEventId(): string {
+    return this.#connection.lastEventId
+  }
+
+  /** The reconnection time in ms, as the server's `retry:` last set it (whatwg/html PR #12272). */
+  get reconnectionTime(): number {
+    return this.#connection.reconnectionTime
   }
 
   /** Runs for every `open` event, in listener order. */
@@ -123,25 +261,65 @@ export class EventSource extends EventTarget {
   }
 
   /** Runs for every `error` event: while reconnecting (CONNECTING) and on failure (CLOSED). */
-  get onerror(): EventHandler<Event> {
-    return getEventHandler(this, 'error')
+  get onerror(): EventHandler<EventSourceErrorEvent> {
+    return getEventHandler(this, 'error') as EventHandler<EventSourceErrorEvent>
   }
-  set onerror(handler: EventHandler<Event>) {
+  set onerror(handler: EventHandler<EventSourceErrorEvent>) {
     setEventHandler(this, 'error', handler)
   }
 
   /** Aborts the connection and any reconnect; no event of any kind follows. */
   close(): void {
     this.#connection.close()
+    this.#removeAbortListener?.()
+  }
+
+  override addEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: ((this: EventSource<Events>, event: EventSourceEventMap[K]) => unknown) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  override addEventListener(
+    type: Events,
+    listener: ((this: EventSource<Events>, event: MessageEvent<string>) => unknown) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | ((event: never) => unknown) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
+  }
+
+  override removeEventListener<K extends keyof EventSourceEventMap>(
+    type: K,
+    listener: ((this: EventSource<Events>, event: EventSourceEventMap[K]) => unknown) | null,
+    options?: boolean | EventListenerOptions,
+  ): void
+  override removeEventListener(
+    type: Events,
+    listener: ((this: EventSource<Events>, event: MessageEvent<string>) => unknown) | null,
+    options?: boolean | EventListenerOptions,
+  ): void
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | ((event: never) => unknown) | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
   }
 }
-
-/**
- * The default `maxBufferSize`: 16 Mi characters (32 MiB of string) for an
- * unfinished line or event, far above any real event and far below what
- * exhausts a process.
- */
-export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
 
 // WebIDL constants live on the interface object and on its prototype, and are
 // enumerable but neither writable nor configurable.

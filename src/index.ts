@@ -1,8 +1,17 @@
 /**
  * eventsource-plus: a WHATWG-exact `EventSource` on `fetch` for every
- * JavaScript runtime.
+ * JavaScript runtime, with what the browser's never had.
  *
  * @packageDocumentation
  */
-export { EventSource, DEFAULT_MAX_BUFFER_SIZE, type EventSourceInit } from './event-source.js'
+export {
+  EventSource,
+  DEFAULT_MAX_BUFFER_SIZE,
+  type EventSourceInit,
+  type EventSourceEventMap,
+} from './event-source.js'
+export { EventSourceErrorEvent, EventStreamError } from './errors.js'
+export { fetchEvents, type StreamEvent } from './fetch-events.js'
 export type { EventHandler } from './event-handler.js'
+export type { RetryOptions, RetryContext, RetryDecision } from './retry.js'
+export type { Provider } from './request.js'

@@ -1,0 +1,124 @@
+/**
+ * The request of every attempt: the spec's fixed parts (§9.2.2 steps 8–11,
+ * §9.2.3 reestablish step 5.3) plus the user's method, headers and body,
+ * which may be functions re-evaluated before each attempt (a token refreshed
+ * between reconnects, a body re-created for a re-send).
+ */
+
+/** A value, or a function giving it (sync or async), called before every attempt. */
+export type Provider<T> = T | (() => T | Promise<T>)
+
+/** The user's part of the request. */
+export interface RequestOptions {
+  method: string
+  headers: Provider<HeadersInit> | undefined
+  body: Provider<BodyInit | null> | undefined
+  withCredentials: boolean
+}
+
+// Browsers turn cache mode "no-store" into `Cache-Control: no-cache` and
+// `Pragma: no-cache` inside fetch (Fetch "HTTP-network-or-cache fetch"), after
+// CORS checks, so setting them ourselves there would force a preflight. Server
+// runtimes have no CORS, and Deno and Bun ignore the cache mode, so there we
+// send them explicitly; Node's undici then sees them present and adds nothing.
+const IS_BROWSER = 'document' in globalThis || 'WorkerGlobalScope' in globalThis
+
+// Header names the library owns: the spec sets `Accept`, and `Last-Event-ID`
+// follows the stream (use the `lastEventId` option to seed it).
+const OWN_HEADERS = ['accept', 'last-event-id']
+
+/**
+ * Checks the parts of the request that are known at construction, so a
+ * mistake throws there instead of turning into a reconnect loop.
+ *
+ * @throws TypeError for a header value or last event ID with CR, LF or NUL,
+ *   an invalid header name, or a body on a GET/HEAD request
+ */
+export function validateRequestOptions(options: RequestOptions, lastEventId: string): void {
+  assertHeaderSafe('lastEventId', lastEventId)
+  if (options.headers !== undefined && typeof options.headers !== 'function') {
+    checkHeaders(options.headers)
+  }
+  const method = options.method.toUpperCase()
+  if ((method === 'GET' || method === 'HEAD') && options.body !== undefined && options.body !== null) {
+    throw new TypeError(`A ${method} request cannot have a body; pass method: 'POST' (or another method) with it`)
+  }
+}
+
+/**
+ * Builds the `fetch` init of one attempt. Header and body providers are called
+ * here, once per attempt.
+ */
+export async function buildRequestInit(
+  options: RequestOptions,
+  lastEventId: string,
+  signal: AbortSignal,
+): Promise<RequestInit> {
+  const userHeaders = typeof options.headers === 'function' ? await options.headers() : options.headers
+  if (typeof options.headers === 'function' && userHeaders !== undefined) checkHeaders(userHeaders)
+  const headers = new Headers(userHeaders)
+  for (const name of OWN_HEADERS) headers.delete(name)
+  // §9.2.2 step 10: "User agents may set (`Accept`, `text/event-stream`)".
+  headers.set('Accept', 'text/event-stream')
+  // Reestablish step 5.3: "If the EventSource object's last event ID string
+  // is not the empty string, then set (`Last-Event-ID`, lastEventIDValue)",
+  // the value "encoded as UTF-8".
+  if (lastEventId !== '') headers.set('Last-Event-ID', toByteString(lastEventId))
+  if (!IS_BROWSER) {
+    if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-cache')
+    if (!headers.has('Pragma')) headers.set('Pragma', 'no-cache')
+  }
+
+  const body = typeof options.body === 'function' ? await options.body() : options.body
+  const init: RequestInit & { duplex?: 'half' } = {
+    method: options.method,
+    headers,
+    // Step 8: a potential-CORS request; step 7 picks the credentials mode.
+    mode: 'cors',
+    credentials: options.withCredentials ? 'include' : 'same-origin',
+    // Step 11: "Set request's cache mode to "no-store"."
+    cache: 'no-store',
+    redirect: 'follow',
+    signal,
+  }
+  if (body !== undefined && body !== null) {
+    init.body = body
+    // Fetch requires half-duplex for a streamed request body.
+    if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) init.duplex = 'half'
+  }
+  return init
+}
+
+/** Rejects header values that could split or smuggle a header. */
+function checkHeaders(init: HeadersInit): void {
+  const entries: Iterable<readonly [string, string]> =
+    init instanceof Headers
+      ? init.entries()
+      : Array.isArray(init)
+        ? (init as ReadonlyArray<readonly [string, string]>)
+        : Object.entries(init as Record<string, string>)
+  for (const entry of entries) {
+    if (entry.length !== 2) throw new TypeError('Each header must be a [name, value] pair')
+    assertHeaderSafe(`header ${String(entry[0])}`, String(entry[1]))
+  }
+  // The Headers constructor checks names and the rest of the value grammar.
+  new Headers(init)
+}
+
+function assertHeaderSafe(what: string, value: string): void {
+  if (/[\r\n\0]/.test(value)) {
+    throw new TypeError(`The ${what} contains CR, LF or NUL, which cannot be sent in an HTTP header`)
+  }
+}
+
+/**
+ * `Headers` values are ByteStrings, but §9.2.3 sends the last event ID
+ * "encoded as UTF-8". Each UTF-8 byte becomes one character U+0000–U+00FF,
+ * which fetch puts on the wire as that byte.
+ */
+function toByteString(value: string): string {
+  const bytes = new TextEncoder().encode(value)
+  let result = ''
+  for (const byte of bytes) result += String.fromCharCode(byte)
+  return result
+}

@@ -1,0 +1,139 @@
+/**
+ * The retry policy: how long to wait before reconnecting, and whether to.
+ *
+ * §9.2.3 reestablish step 2 waits "a delay equal to the reconnection time";
+ * step 3 allows more: "Optionally, wait some more. In particular, if the
+ * previous attempt failed, then user agents might introduce an exponential
+ * backoff delay". Everything here only ever lengthens the spec's wait, except
+ * where the user explicitly returns a number from `shouldRetry`.
+ */
+
+/** What `shouldRetry` is told about the reconnect it may allow or refuse. */
+export interface RetryContext {
+  /**
+   * Consecutive attempts that ended without reaching `open`, including the one
+   * that just ended: 0 when an open stream ended or broke.
+   */
+  attempt: number
+  /** The wait the policy chose, in milliseconds (backoff, jitter, `Retry-After` applied). */
+  delay: number
+  /** Whether the policy alone would reconnect. */
+  willRetry: boolean
+  /** The HTTP status, when the attempt got a response other than an event stream. */
+  status?: number
+  /** That response (headers readable; its body was cancelled). */
+  response?: Response
+  /** The exception that ended the attempt: a network error, a timeout, a parse error. */
+  error?: unknown
+  /** The last event ID string the next request would send. */
+  lastEventId: string
+}
+
+/** The decision of `shouldRetry`: `false` to fail, `true` to reconnect after `delay`, or the wait in ms. */
+export type RetryDecision = boolean | number
+
+/** Reconnection settings, grouped as one option. */
+export interface RetryOptions {
+  /** The initial reconnection time in ms; a server's `retry:` field replaces it. Default 3000. */
+  delay?: number
+  /**
+   * The factor applied per consecutive failed attempt (one that never reached
+   * `open`). Default 1: no backoff, the browser's behaviour.
+   */
+  backoff?: number
+  /** The cap for backoff and `Retry-After`, in ms. Default 30 000. */
+  maxDelay?: number
+  /** Extra random wait, as a fraction of the delay (0.2 = up to 20 % longer). Default 0. */
+  jitter?: number
+  /** Consecutive failed attempts after which the connection fails for good. Default Infinity. */
+  limit?: number
+  /**
+   * Statuses other than 200 that reconnect instead of failing, honouring
+   * `Retry-After`. Default none (the spec fails on every status but 200).
+   */
+  statusCodes?: readonly number[]
+  /** The last word on every reconnect or failure the policy decides. */
+  shouldRetry?: (context: RetryContext) => RetryDecision | Promise<RetryDecision>
+}
+
+/** {@link RetryOptions} with every default filled in; `enabled: false` for `retry: false`. */
+export interface RetryPolicy {
+  enabled: boolean
+  delay: number
+  backoff: number
+  maxDelay: number
+  jitter: number
+  limit: number
+  statusCodes: ReadonlySet<number>
+  shouldRetry: RetryOptions['shouldRetry']
+}
+
+/** The default reconnection time: Chromium's and WebKit's 3000 ms. */
+export const DEFAULT_RETRY_DELAY = 3000
+
+// Timers fire at once for delays above 2^31 − 1 ms (Node even warns), so every
+// wait is clamped to the longest a timer can express (about 24.8 days).
+export const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/** Fills in the defaults and checks the numbers, so mistakes surface at construction. */
+export function resolveRetryPolicy(option: RetryOptions | false | undefined): RetryPolicy {
+  const options = option === false || option === undefined ? {} : option
+  const policy: RetryPolicy = {
+    enabled: option !== false,
+    delay: options.delay ?? DEFAULT_RETRY_DELAY,
+    backoff: options.backoff ?? 1,
+    maxDelay: options.maxDelay ?? 30_000,
+    jitter: options.jitter ?? 0,
+    limit: options.limit ?? Number.POSITIVE_INFINITY,
+    statusCodes: new Set(options.statusCodes ?? []),
+    shouldRetry: options.shouldRetry,
+  }
+  for (const key of ['delay', 'backoff', 'maxDelay', 'jitter', 'limit'] as const) {
+    const value = policy[key]
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new TypeError(`retry.${key} must be a non-negative number, got ${String(value)}`)
+    }
+  }
+  if (policy.backoff < 1) throw new TypeError(`retry.backoff must be at least 1, got ${policy.backoff}`)
+  if (policy.shouldRetry !== undefined && typeof policy.shouldRetry !== 'function') {
+    throw new TypeError('retry.shouldRetry must be a function')
+  }
+  return policy
+}
+
+/**
+ * The wait before the next attempt: the reconnection time, grown by `backoff`
+ * per consecutive failure up to `maxDelay` (never below the reconnection time
+ * itself), at least `Retry-After` (capped by `maxDelay`), plus jitter.
+ *
+ * @param reconnectionTime - the event source's reconnection time (`retry:` or `delay`)
+ * @param failures - consecutive attempts that never reached `open`
+ * @param retryAfter - a `Retry-After` wait in ms, if the response had one
+ */
+export function computeDelay(
+  policy: RetryPolicy,
+  reconnectionTime: number,
+  failures: number,
+  retryAfter: number | undefined,
+  random: () => number = Math.random,
+): number {
+  let delay = reconnectionTime
+  if (failures > 1 && policy.backoff > 1) {
+    delay = Math.max(reconnectionTime, Math.min(reconnectionTime * policy.backoff ** (failures - 1), policy.maxDelay))
+  }
+  if (retryAfter !== undefined) delay = Math.max(delay, Math.min(retryAfter, policy.maxDelay))
+  if (policy.jitter > 0) delay += delay * policy.jitter * random()
+  return Math.min(Math.round(delay), MAX_TIMER_DELAY)
+}
+
+/**
+ * A `Retry-After` header as a wait in ms: delay-seconds or an HTTP-date
+ * (RFC 9110 §10.2.3). Anything else is ignored.
+ */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}

@@ -12,6 +12,8 @@ declare module 'vitest' {
     /** A second origin (another port) served by the same server state: the
      *  target for cross-origin redirects. */
     sseCrossOrigin: string
+    /** An origin where connections are refused (nothing listens). */
+    sseRefusedOrigin: string
   }
 }
 
@@ -19,5 +21,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = await startSseServer()
   project.provide('sseOrigin', server.origin)
   project.provide('sseCrossOrigin', server.crossOrigin)
+  project.provide('sseRefusedOrigin', server.refusedOrigin)
   return () => server.close()
 }

@@ -22,6 +22,9 @@ export interface SseServer {
   /** A second listener on another port: a different origin for redirect and
    *  cross-origin cases, sharing the same scripts and logs. */
   crossOrigin: string
+  /** An origin on a port that was free a moment ago and nothing listens on:
+   *  connecting to it is refused (a network error without any response). */
+  refusedOrigin: string
   close(): Promise<void>
 }
 
@@ -268,10 +271,12 @@ export async function startSseServer(): Promise<SseServer> {
     })
   }
   const [primaryPort, crossPort] = await Promise.all([listen(primary), listen(cross)])
+  const refusedPort = await freePort()
 
   return {
     origin: `http://127.0.0.1:${primaryPort}`,
     crossOrigin: `http://127.0.0.1:${crossPort}`,
+    refusedOrigin: `http://127.0.0.1:${refusedPort}`,
     async close(): Promise<void> {
       stopping = true
       for (const timer of pendingTimers) clearTimeout(timer)
@@ -361,4 +366,14 @@ function listen(server: Server): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
   })
+}
+
+/** A port the OS just handed out and that is closed again: nothing listens
+ *  there, so connections are refused (the OS picks new ephemeral ports
+ *  round-robin, so it is very unlikely to be reused during a run). */
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  const port = await listen(probe)
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return port
 }

@@ -16,6 +16,10 @@ export type Chunk =
   /** Pause the body until a test calls `signal(origin, key, name)`: lets a test
    *  decide exactly when the next bytes are sent, without guessing delays. */
   | { await: string }
+  /** Write `text` (UTF-8) `times` times, one `res.write` each, waiting for
+   *  `drain` whenever the socket's buffer is full — so how far the server got
+   *  (`bytesWritten` in the log) shows how fast the client actually reads. */
+  | { repeat: string; times: number }
 
 /** What the server does with one request (one connection attempt). */
 export interface Attempt {
@@ -68,6 +72,9 @@ export interface LoggedRequest {
   /** True when the connection went away before the server finished the
    *  response — e.g. the client aborted its fetch on `close()`. */
   closedByClient: boolean
+  /** Body bytes handed to the socket so far (every chunk kind that writes).
+   *  Optional so logs from older servers still type-check. */
+  bytesWritten?: number
 }
 
 export interface RequestLog {

@@ -167,7 +167,7 @@ export async function startSseServer(): Promise<SseServer> {
 
     for (const chunk of attempt.chunks ?? []) {
       if (res.destroyed || stopping) return
-      await writeChunk(res, key, chunk)
+      await writeChunk(res, key, chunk, entry)
     }
     if (res.destroyed || stopping) return
     switch (attempt.end ?? 'close') {
@@ -183,15 +183,16 @@ export async function startSseServer(): Promise<SseServer> {
     }
   }
 
-  function writeChunk(res: ServerResponse, key: string, chunk: Chunk): Promise<void> {
+  function writeChunk(res: ServerResponse, key: string, chunk: Chunk, entry: LoggedRequest): Promise<void> {
     if (typeof chunk === 'string') {
-      res.write(Buffer.from(chunk, 'utf8'))
+      write(res, entry, Buffer.from(chunk, 'utf8'))
       return Promise.resolve()
     }
     if ('hex' in chunk) {
-      res.write(Buffer.from(chunk.hex.replace(/\s+/g, ''), 'hex'))
+      write(res, entry, Buffer.from(chunk.hex.replace(/\s+/g, ''), 'hex'))
       return Promise.resolve()
     }
+    if ('repeat' in chunk) return writeRepeated(res, entry, Buffer.from(chunk.repeat, 'utf8'), chunk.times)
     if ('delay' in chunk) {
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
@@ -202,6 +203,31 @@ export async function startSseServer(): Promise<SseServer> {
       })
     }
     return waitForSignal(key, chunk.await, res)
+  }
+
+  /** Writes and counts, so the log shows how much of the body left the server. */
+  function write(res: ServerResponse, entry: LoggedRequest, bytes: Buffer): boolean {
+    entry.bytesWritten = (entry.bytesWritten ?? 0) + bytes.length
+    return res.write(bytes)
+  }
+
+  /** Honours backpressure: a client that stops reading stops this loop, which
+   *  is what a flow-control test measures. */
+  async function writeRepeated(res: ServerResponse, entry: LoggedRequest, bytes: Buffer, times: number): Promise<void> {
+    for (let i = 0; i < times; i++) {
+      if (res.destroyed || stopping) return
+      if (!write(res, entry, bytes)) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done)
+            res.off('close', done)
+            resolve()
+          }
+          res.on('drain', done)
+          res.on('close', done)
+        })
+      }
+    }
   }
 
   function waitForSignal(key: string, name: string, res: ServerResponse): Promise<void> {
@@ -325,6 +351,7 @@ function logEntry(
     receivedAt: performance.now(),
     closedAt: null,
     closedByClient: false,
+    bytesWritten: 0,
   }
 }
 

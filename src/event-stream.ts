@@ -46,6 +46,8 @@ const STREAM = Object.freeze({ stream: true })
 // parser's BOM check without changing what the stream means.
 const PRIME = ':\n'
 
+const BOM = 0xfeff
+
 /**
  * Create the decoder for one response body.
  *
@@ -57,10 +59,13 @@ export function createEventStreamDecoder(
   maxBufferSize?: number,
 ): EventStreamDecoder {
   // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM),
-  // if any." TextDecoder does exactly that when `ignoreBOM` is false (the
-  // default), keeps a multibyte character split across chunks whole when
-  // `stream` is set, and turns invalid bytes into U+FFFD when not `fatal`.
-  const decoder = new TextDecoder('utf-8')
+  // if any." TextDecoder keeps a multibyte character split across chunks whole
+  // when `stream` is set and turns invalid bytes into U+FFFD when not `fatal`.
+  // It could strip the BOM too, but Node 24's does it wrong when the BOM is
+  // split across chunks (it then strips a second BOM as well), so it is told to
+  // keep BOMs and the first decoded character is checked here instead.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  let bomChecked = false
   let overflowed = false
   const parser = createParser({
     onEvent: handlers.onEvent,
@@ -83,7 +88,13 @@ export function createEventStreamDecoder(
       // After an overflow the parser refuses input until reset; the caller is
       // tearing the connection down, so further bytes are simply dropped.
       if (overflowed) return
-      const text = decoder.decode(bytes, STREAM)
+      let text = decoder.decode(bytes, STREAM)
+      if (!bomChecked) {
+        // Until the first character is decoded, a BOM may still be arriving.
+        if (text === '') return
+        bomChecked = true
+        if (text.charCodeAt(0) === BOM) text = text.slice(1)
+      }
       if (text !== '') parser.feed(text)
     },
   }

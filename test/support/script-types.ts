@@ -37,6 +37,10 @@ export interface Attempt {
   /** Destroy the socket before any status line is written: the client sees a
    *  network error, not a response. Everything else is ignored. */
   destroyBeforeHeaders?: boolean
+  /** Wait this many ms (or until the client goes away) before writing the
+   *  status line: a server that accepted the connection but is slow to answer,
+   *  for timeouts that must cover the wait for headers. */
+  delayHeaders?: number
   /** Set false to send no automatic CORS headers (for cross-origin failure
    *  cases in a browser). Default true. */
   cors?: boolean

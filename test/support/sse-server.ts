@@ -153,6 +153,22 @@ export async function startSseServer(): Promise<SseServer> {
       req.socket.destroy()
       return
     }
+    if (attempt.delayHeaders !== undefined) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          pendingTimers.delete(timer)
+          resolve()
+        }, attempt.delayHeaders)
+        pendingTimers.add(timer)
+        // A client that gives up (a timeout) must not leave a timer behind.
+        res.on('close', () => {
+          clearTimeout(timer)
+          pendingTimers.delete(timer)
+          resolve()
+        })
+      })
+      if (res.destroyed || stopping) return
+    }
     const headers: Record<string, string> = {
       ...(attempt.headers ?? { 'Content-Type': 'text/event-stream' }),
       'X-Sse-Attempt': String(index),

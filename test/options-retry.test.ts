@@ -396,6 +396,4 @@ describe('retry.shouldRetry', () => {
     expect(events.summary()).toEqual([])
     expect((await attempts(origin, key)).length).toBe(1)
   })
-
-}
 })

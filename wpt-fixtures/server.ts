@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseQuery } from './query.js'
-import { resources } from './resources.js'
+import { preflight, resources } from './resources.js'
 import { CookieState } from './state.js'
 
 // One handler set served on two ports of 127.0.0.1: `base` is the origin a browser page lives on,
@@ -27,6 +27,9 @@ export interface FixtureOptions {
 // (`resources/message.py`) resolve exactly as they do from upstream's test files.
 const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>eventsource-plus WPT runner</title><script src="runner.js"></script>\n'
 
+/** The resources that opt into CORS, and so answer preflights (see `preflight`). */
+const CORS_RESOURCES = new Set(['/eventsource/resources/cors.py', '/eventsource/resources/cors-cookie.py'])
+
 function listen(server: Server, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -38,7 +41,8 @@ export async function startFixtureServer(options: FixtureOptions = {}): Promise<
   const state = new CookieState()
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
-    const resource = resources[path]
+    const isPreflight = req.method === 'OPTIONS' && CORS_RESOURCES.has(path)
+    const resource = isPreflight ? preflight : resources[path]
     if (resource !== undefined) {
       resource({ req, res, query: parseQuery(req.url ?? ''), state }).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' })

@@ -1,0 +1,40 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { TARGETS, type Target } from './manifest.js'
+import { toJson, toTable } from './report.js'
+import { type TargetResults, asExpected } from './results.js'
+import { bundleRunner, launchChromium, runChromium } from './run-chromium.js'
+import { runNode } from './run-node.js'
+
+// `npm run conformance [-- <target>…]`: runs the ported WPT cases for each target, prints the
+// table, writes reports/conformance.json, and exits non-zero when a result is not the one the
+// manifest expects (an applicable case failing for node/chromium, or Chromium's own EventSource
+// deviating from its documented behaviour).
+
+const wanted = process.argv.slice(2).filter((arg): arg is Target => (TARGETS as readonly string[]).includes(arg))
+const targets = wanted.length > 0 ? wanted : [...TARGETS]
+const started = performance.now()
+
+const browser = targets.some((t) => t !== 'node') ? await launchChromium() : undefined
+const runnerScript = browser ? await bundleRunner() : undefined
+let runs: TargetResults[]
+try {
+  // The targets run side by side: each has its own fixture server and (in Chromium) cookie jar.
+  runs = await Promise.all(
+    targets.map((target) =>
+      target === 'node' ? runNode() : runChromium(browser!, target === 'chromium-native', runnerScript === undefined ? {} : { runnerScript }),
+    ),
+  )
+} finally {
+  await browser?.close()
+}
+
+console.log(toTable(runs))
+mkdirSync('reports', { recursive: true })
+writeFileSync('reports/conformance.json', `${JSON.stringify(toJson(runs), null, 2)}\n`)
+console.log(`\nwrote reports/conformance.json in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+
+const unexpected = runs.flatMap(({ target, results }) => results.filter((r) => !asExpected(r)).map((r) => `${target}: ${r.name}: ${r.status}${r.status === 'fail' ? ` (${r.message})` : ''}`))
+if (unexpected.length > 0) {
+  console.log(`\n${unexpected.length} unexpected result(s):\n${unexpected.join('\n')}`)
+  process.exitCode = 1
+}

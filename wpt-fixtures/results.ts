@@ -1,0 +1,44 @@
+import type { Case, Outcome } from './case-kit.js'
+import { cases } from './cases.js'
+import { type Expectation, type Target, expectation } from './manifest.js'
+
+// Running the cases for one target: manifest skips are reported without running, everything
+// else runs with a concurrency limit (timing cases wait seconds on a reconnect, so running them
+// side by side is what keeps the suite fast).
+
+export type Result = Outcome & { name: string; ms: number; expected?: Expectation }
+
+export type TargetResults = { target: Target; results: Result[] }
+
+export async function runTarget(
+  target: Target,
+  runOne: (c: Case) => Promise<Outcome>,
+  concurrency: number,
+  only: (c: Case) => boolean = () => true,
+): Promise<TargetResults> {
+  const selected = cases.filter(only)
+  const results: Result[] = new Array(selected.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < selected.length) {
+      const index = next++
+      const c = selected[index] as Case
+      const expected = expectation(c.name, target)
+      const started = performance.now()
+      const outcome: Outcome =
+        expected !== undefined && 'skip' in expected ? { status: 'skip', message: expected.skip } : await runOne(c)
+      results[index] = { ...outcome, name: c.name, ms: Math.round(performance.now() - started), ...(expected ? { expected } : {}) }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return { target, results }
+}
+
+/**
+ * Whether a result is what the manifest expects: a pass, a skip the case itself decided (a feature
+ * it tests is absent, e.g. fromReadableStream), a documented skip, or a documented native failure.
+ */
+export function asExpected(result: Result): boolean {
+  if (result.expected === undefined) return result.status !== 'fail'
+  return 'skip' in result.expected ? result.status === 'skip' : result.status === 'fail'
+}

@@ -1,0 +1,16 @@
+import { runCase } from './case-kit.js'
+import { ClientEventSource } from './client.js'
+import { type TargetResults, runTarget } from './results.js'
+import { startFixtureServer } from './server.js'
+
+/** The `node` target: every case against this project's EventSource in this Node process. */
+export async function runNode(options: { concurrency?: number } = {}): Promise<TargetResults> {
+  // A server of its own, so server-side state never mixes with another target's.
+  const server = await startFixtureServer()
+  try {
+    const env = { EventSource: ClientEventSource, base: server.base, remote: server.remote }
+    return await runTarget('node', (c) => runCase(c, env), options.concurrency ?? 16)
+  } finally {
+    await server.close()
+  }
+}

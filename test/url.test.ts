@@ -119,7 +119,8 @@ describe('non-HTTP(S) schemes', () => {
       const error = await events.waitForType('error')
       await delay(300)
       expect(events.summary()).toEqual(['error @2'])
-      expect(error.event.constructor).toBe(Event)
+      expect(error.event).toBeInstanceOf(Event)
+      expect(error.event).not.toBeInstanceOf(MessageEvent)
       expect(es.readyState).toBe(EventSource.CLOSED)
     })
   }

@@ -1,0 +1,161 @@
+// One adapter per client under test, all with the same shape:
+//
+//   const open = await load()
+//   const close = open(url, { data(text) {}, error(err) {} })
+//
+// `data` runs for every `message` event with its data (every consumer reads
+// the data, as a real one would); `error` for anything that is not the
+// stream working. Each adapter is loaded only in the worker process that
+// measures it, so no client's module, shims or globals touch another's run.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+
+/** Client names, in the order the table shows them. */
+export const CLIENTS = [
+  'eventsource-plus',
+  'eventsource-plus/fetchEvents',
+  'eventsource',
+  'undici',
+  'fetch-event-source',
+  'floor',
+]
+
+/** Notes printed under the table, per client. */
+export const NOTES = {
+  'eventsource-plus': 'EventSource from dist/ (npm run build), onmessage',
+  'eventsource-plus/fetchEvents': 'for await (const event of fetchEvents(url))',
+  eventsource: 'eventsource@VERSION, onmessage',
+  undici: "undici@VERSION `import { EventSource } from 'undici'` (uses undici's own fetch, not Node's bundled one)",
+  'fetch-event-source':
+    '@microsoft/fetch-event-source@VERSION is browser-only; run with a minimal shim: globalThis.window = { fetch, setTimeout, clearTimeout }, globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} }, and openWhenHidden: true',
+  floor: 'fetch + reader + TextDecoder + eventsource-parser@VERSION, no event objects (bench/floor.mjs)',
+}
+
+export const PACKAGES = {
+  'eventsource-plus': null,
+  'eventsource-plus/fetchEvents': null,
+  eventsource: 'eventsource',
+  undici: 'undici',
+  'fetch-event-source': '@microsoft/fetch-event-source',
+  floor: 'eventsource-parser',
+}
+
+/** An EventSource-shaped class: onmessage for data, onerror for anything wrong. */
+function eventSourceAdapter(EventSource) {
+  return (url, on) => {
+    const source = new EventSource(url)
+    source.onmessage = (event) => on.data(event.data)
+    source.onerror = () => on.error(new Error(`error event, readyState ${source.readyState}`))
+    return () => source.close()
+  }
+}
+
+const loaders = {
+  async 'eventsource-plus'() {
+    const { EventSource } = await import('../dist/index.js')
+    return eventSourceAdapter(EventSource)
+  },
+
+  async 'eventsource-plus/fetchEvents'() {
+    const { fetchEvents } = await import('../dist/index.js')
+    return (url, on) => {
+      const controller = new AbortController()
+      let closed = false
+      void (async () => {
+        try {
+          for await (const event of fetchEvents(url, { signal: controller.signal })) {
+            on.data(event.data)
+            if (closed) break
+          }
+          if (!closed) on.error(new Error('stream ended'))
+        } catch (error) {
+          if (!closed) on.error(error)
+        }
+      })()
+      return () => {
+        closed = true
+        controller.abort()
+      }
+    }
+  },
+
+  async eventsource() {
+    const { EventSource } = await import('eventsource')
+    return eventSourceAdapter(EventSource)
+  },
+
+  async undici() {
+    const { EventSource } = await import('undici')
+    return eventSourceAdapter(EventSource)
+  },
+
+  async 'fetch-event-source'() {
+    // The package is browser-only: it reads `window.fetch`,
+    // `window.setTimeout`/`clearTimeout` and `document.*EventListener`. This
+    // is the least that makes it run on Node; openWhenHidden: true keeps it
+    // from watching `visibilitychange`. Its ESM build imports './parse'
+    // without an extension, which Node's ESM loader refuses, so the CJS
+    // build is loaded.
+    globalThis.window ??= { fetch: (...args) => fetch(...args), setTimeout, clearTimeout }
+    globalThis.document ??= { hidden: false, addEventListener() {}, removeEventListener() {} }
+    const { fetchEventSource, EventStreamContentType } = require('@microsoft/fetch-event-source')
+    return (url, on) => {
+      const controller = new AbortController()
+      let closed = false
+      fetchEventSource(url, {
+        signal: controller.signal,
+        openWhenHidden: true,
+        fetch,
+        // The default onopen, minus nothing: the same content-type check.
+        async onopen(response) {
+          const type = response.headers.get('content-type')
+          if (!type?.startsWith(EventStreamContentType)) throw new Error(`content-type ${type}`)
+        },
+        onmessage: (message) => on.data(message.data),
+        onerror(error) {
+          // Throwing stops its retry loop.
+          throw error
+        },
+      }).then(
+        () => {
+          if (!closed) on.error(new Error('stream ended'))
+        },
+        (error) => {
+          if (!closed) on.error(error)
+        },
+      )
+      return () => {
+        closed = true
+        controller.abort()
+      }
+    }
+  },
+
+  async floor() {
+    const { floor } = await import('./floor.mjs')
+    return (url, on) => {
+      const controller = new AbortController()
+      let closed = false
+      floor(url, on.data, controller.signal).then(
+        () => {
+          if (!closed) on.error(new Error('stream ended'))
+        },
+        (error) => {
+          if (!closed) on.error(error)
+        },
+      )
+      return () => {
+        closed = true
+        controller.abort()
+      }
+    }
+  },
+}
+
+/** @param {string} name */
+export function load(name) {
+  const loader = loaders[name]
+  if (loader === undefined) throw new Error(`unknown client ${name}`)
+  return loader()
+}

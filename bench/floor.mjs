@@ -1,0 +1,27 @@
+// The floor: the least any fetch-based SSE client can do. One fetch, one
+// reader, one streaming TextDecoder, eventsource-parser, and the parser's
+// message handed straight to the callback: no event objects, no EventTarget,
+// no reconnect logic. Every client in the benchmark pays at least this.
+//
+// Also bundled by bundle.mjs, so its size is the floor's bundle size.
+import { createParser } from 'eventsource-parser'
+
+/**
+ * Reads `url` as an event stream until it ends or `signal` aborts.
+ *
+ * @param {string} url
+ * @param {(data: string) => void} onData
+ * @param {AbortSignal} [signal]
+ */
+export async function floor(url, onData, signal) {
+  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal })
+  if (response.status !== 200 || response.body === null) throw new Error(`status ${response.status}`)
+  const parser = createParser({ onEvent: (message) => onData(message.data) })
+  const decoder = new TextDecoder()
+  const reader = response.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return
+    parser.feed(decoder.decode(value, { stream: true }))
+  }
+}

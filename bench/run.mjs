@@ -1,0 +1,394 @@
+// `npm run bench`: every client side by side, in one run.
+//
+//   node bench/run.mjs [--rounds 5] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,bundle]
+//
+// The SSE server runs in its own process for the whole run. Every
+// measurement (one client, one scenario, one round) runs in a fresh worker
+// process, so one client's heap, JIT state and GC debt never touch another's.
+// The client order rotates and reverses from round to round, so no client is
+// always first (cold machine) or last. The figure of record is the median
+// over rounds; the spread (max-min over median) says how noisy it was.
+//
+// Writes reports/bench.json and reports/bench.md (the table, with the date
+// and the machine, ready for the README).
+import { fork } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { bundleSize, ENTRIES } from './bundle.mjs'
+import { CLIENTS, NOTES, PACKAGES } from './clients.mjs'
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+const root = here('..').replace(/\/$/, '')
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    clients: { type: 'string' },
+    scenarios: { type: 'string' },
+    out: { type: 'string', default: 'reports/bench.json' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (args.help) {
+  console.log(`npm run bench -- [--rounds N] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,bundle] [--out reports/bench.json]
+  --quick      3 rounds and shorter streams (a smoke run, not a figure of record)
+  --rounds N   rounds (default 5; medians over rounds)
+  clients:     ${CLIENTS.join(', ')}`)
+  process.exit(0)
+}
+
+const params = args.quick
+  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 50, latencyWarmup: 5, latencyInterval: 20, idleConnections: 1_000 }
+  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 20, idleConnections: 1_000 }
+const rounds = Number(args.rounds ?? (args.quick ? 3 : 5))
+const clients = args.clients ? args.clients.split(',') : CLIENTS
+const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'bundle']
+for (const client of clients) if (!CLIENTS.includes(client)) throw new Error(`unknown client ${client}`)
+
+/** The scenarios of the report: what they are called, their unit, which way is better. */
+const SCENARIOS = {
+  'small-events': { unit: 'events/s', higher: true, title: 'small events, 128 B' },
+  'large-events': { unit: 'events/s', higher: true, title: 'large events, 64 KiB' },
+  'latency-p50': { unit: 'µs', higher: false, title: 'latency p50' },
+  'latency-p99': { unit: 'µs', higher: false, title: 'latency p99' },
+  'idle-heap': { unit: 'B/connection', higher: false, title: 'idle heap / connection' },
+  'idle-rss': { unit: 'B/connection', higher: false, title: 'idle RSS / connection' },
+  'bundle-size': { unit: 'B', higher: false, title: 'bundle, min+gz' },
+}
+
+// ---------------------------------------------------------------- processes
+
+const EXEC_ARGV = ['--expose-gc', '--no-warnings']
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = fork(here('./server.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    child.once('message', ({ port }) => resolve({ child, base: `http://127.0.0.1:${port}` }))
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
+  })
+}
+
+function runWorker(job, timeoutMs = 180_000) {
+  return new Promise((resolve) => {
+    const child = fork(here('./worker.mjs'), [JSON.stringify(job)], {
+      execArgv: EXEC_ARGV,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    })
+    let stderr = ''
+    let settled = false
+    const finish = (outcome) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(outcome)
+    }
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      finish({ ok: false, error: `worker timed out after ${timeoutMs / 1000} s` })
+    }, timeoutMs)
+    child.on('message', (message) => finish(message))
+    child.on('exit', (code) => finish({ ok: false, error: `worker exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }))
+  })
+}
+
+// ---------------------------------------------------------------- statistics
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+function spread(values) {
+  if (values.length < 2) return 0
+  return (Math.max(...values) - Math.min(...values)) / Math.abs(median(values) || 1)
+}
+
+// ---------------------------------------------------------------- the run
+
+const version = (name) => {
+  try {
+    return JSON.parse(readFileSync(`${root}/node_modules/${name}/package.json`, 'utf8')).version
+  } catch {
+    return '?'
+  }
+}
+
+const machine = {
+  cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+  cores: os.availableParallelism(),
+  memoryGB: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+}
+const versions = Object.fromEntries(
+  Object.entries(PACKAGES).map(([client, pkg]) => [
+    client,
+    pkg === null ? JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version : version(pkg),
+  ]),
+)
+
+const started = new Date()
+const loadBefore = os.loadavg()
+console.log(`bench: ${rounds} round(s), ${clients.length} clients, scenarios ${runScenarios.join(' ')}`)
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`)
+if (!process.version.startsWith('v24.')) console.log(`warning: the goals are for Node 24; this is ${process.version}`)
+
+/** samples[scenario][client] = one value per successful round */
+const samples = {}
+const failures = {}
+const extra = {}
+const record = (scenario, client, value, details) => {
+  ;((samples[scenario] ??= {})[client] ??= []).push(value)
+  if (details !== undefined) ((extra[scenario] ??= {})[client] ??= []).push(details)
+}
+const fail = (scenario, client, error) => {
+  ;((failures[scenario] ??= {})[client] ??= []).push(error)
+}
+const serverCheck = { small: [], large: [] }
+
+const workerScenarios = runScenarios.filter((s) => s !== 'bundle')
+let server
+if (workerScenarios.length > 0) server = await startServer()
+try {
+  for (let round = 0; round < rounds; round++) {
+    // Rotate, and reverse every other round.
+    let order = clients.map((_, i) => clients[(i + round) % clients.length])
+    if (round % 2 === 1) order = order.reverse()
+    process.stdout.write(`round ${round + 1}/${rounds} (${order.join(', ')})\n`)
+    for (const scenario of workerScenarios) {
+      if (scenario === 'small' || scenario === 'large') {
+        const check = await runWorker({ client: 'server', scenario, base: server.base, params })
+        if (check.ok) serverCheck[scenario].push(check.result)
+      }
+      for (const client of order) {
+        const outcome = await runWorker({ client, scenario, base: server.base, params })
+        const mark = outcome.ok ? '.' : 'x'
+        process.stdout.write(mark)
+        const names = {
+          small: ['small-events'],
+          large: ['large-events'],
+          latency: ['latency-p50', 'latency-p99'],
+          idle: ['idle-heap', 'idle-rss'],
+        }[scenario]
+        if (!outcome.ok) {
+          for (const name of names) fail(name, client, outcome.error)
+          continue
+        }
+        const r = outcome.result
+        if (scenario === 'small' || scenario === 'large') record(names[0], client, r.eventsPerSec, { mbPerSec: r.mbPerSec })
+        else if (scenario === 'latency') {
+          record('latency-p50', client, r.p50)
+          record('latency-p99', client, r.p99)
+        } else {
+          record('idle-heap', client, r.heapPerConnection)
+          record('idle-rss', client, r.rssPerConnection)
+        }
+      }
+      process.stdout.write(` ${scenario}\n`)
+    }
+  }
+} finally {
+  server?.child.disconnect()
+  server?.child.kill()
+}
+
+const bundleNotes = {}
+if (runScenarios.includes('bundle')) {
+  for (const client of clients) {
+    try {
+      const size = await bundleSize(client)
+      record('bundle-size', client, size.gzip, { minified: size.minified })
+      bundleNotes[client] = ENTRIES[client].note
+    } catch (error) {
+      fail('bundle-size', client, error.message)
+    }
+  }
+  if (clients.includes('eventsource-plus')) {
+    const whole = await bundleSize('eventsource-plus (whole index)')
+    bundleNotes['eventsource-plus (whole index)'] = `${whole.gzip} B min+gz, ${whole.minified} B minified`
+  }
+}
+
+// ---------------------------------------------------------------- the report
+
+const report = {
+  date: started.toISOString(),
+  machine,
+  loadAverage: { before: loadBefore, after: os.loadavg() },
+  rounds,
+  quick: args.quick,
+  params,
+  versions,
+  notes: NOTES,
+  scenarios: {},
+}
+
+for (const [scenario, info] of Object.entries(SCENARIOS)) {
+  const values = samples[scenario]
+  const failed = failures[scenario] ?? {}
+  if (values === undefined && Object.keys(failed).length === 0) continue
+  const result = (report.scenarios[scenario] = {})
+  for (const client of clients) {
+    const got = values?.[client]
+    if (got === undefined || got.length === 0) {
+      const reason = failed[client]?.[0]
+      if (reason !== undefined) result[client] = { skipped: true, reason, unit: info.unit }
+      continue
+    }
+    const entry = { median: median(got), unit: info.unit, rounds: got, spread: spread(got) }
+    const details = extra[scenario]?.[client]
+    if (details?.[0]?.mbPerSec !== undefined) entry.mbPerSec = median(details.map((d) => d.mbPerSec))
+    if (details?.[0]?.minified !== undefined) entry.minified = details[0].minified
+    if (failed[client]) entry.failedRounds = failed[client]
+    result[client] = entry
+  }
+  for (const client of Object.keys(result)) {
+    const entry = result[client]
+    if (entry.skipped) continue
+    for (const [key, ref] of [
+      ['ratioToFloor', 'floor'],
+      ['ratioToEventsource', 'eventsource'],
+    ]) {
+      const base = result[ref]
+      if (base !== undefined && !base.skipped) entry[key] = entry.median / base.median
+    }
+  }
+}
+if (serverCheck.small.length + serverCheck.large.length > 0) {
+  report.serverCheck = {}
+  for (const kind of ['small', 'large']) {
+    const list = serverCheck[kind]
+    if (list.length === 0) continue
+    const floor = report.scenarios[`${kind}-events`]?.floor
+    const eventsPerSec = median(list.map((r) => r.eventsPerSec))
+    report.serverCheck[kind] = {
+      eventsPerSec,
+      mbPerSec: median(list.map((r) => r.mbPerSec)),
+      ratioToFloor: floor?.median ? eventsPerSec / floor.median : undefined,
+    }
+  }
+}
+report.bundleNotes = bundleNotes
+
+// Goals of issue 7, for the EventSource and for fetchEvents.
+const goals = []
+const s = report.scenarios
+const get = (scenario, client) => (s[scenario]?.[client]?.skipped ? undefined : s[scenario]?.[client])
+for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents']) {
+  const check = (name, scenario, test, show) => {
+    const entry = get(scenario, client)
+    const floor = get(scenario, 'floor')
+    const es = get(scenario, 'eventsource')
+    if (entry === undefined) return
+    const met = test(entry, floor, es)
+    if (met === undefined) return
+    goals.push({ client, goal: name, met, figure: show(entry, floor, es) })
+  }
+  const x = (n) => (n === undefined ? '?' : `${n.toFixed(2)}×`)
+  check('small events ≥ 1.3× eventsource', 'small-events', (e) => e.ratioToEventsource && e.ratioToEventsource >= 1.3, (e) => x(e.ratioToEventsource))
+  check('small events ≥ 0.9× floor', 'small-events', (e) => e.ratioToFloor && e.ratioToFloor >= 0.9, (e) => x(e.ratioToFloor))
+  check('large events ≥ eventsource', 'large-events', (e) => e.ratioToEventsource && e.ratioToEventsource >= 1, (e) => x(e.ratioToEventsource))
+  check('large events ≥ 0.9× floor', 'large-events', (e) => e.ratioToFloor && e.ratioToFloor >= 0.9, (e) => x(e.ratioToFloor))
+  check('latency p50 within 10% of floor', 'latency-p50', (e) => e.ratioToFloor && e.ratioToFloor <= 1.1, (e) => x(e.ratioToFloor))
+  check(
+    'idle heap within 2 KiB/connection of floor',
+    'idle-heap',
+    (e, f) => (f ? e.median - f.median <= 2048 : undefined),
+    (e, f) => `${f ? ((e.median - f.median) / 1024).toFixed(2) : '?'} KiB over floor`,
+  )
+  if (client === 'eventsource-plus') {
+    check('bundle of EventSource ≤ 4.0 kB min+gz', 'bundle-size', (e) => e.median <= 4000, (e) => `${e.median} B`)
+  }
+}
+report.goals = goals
+
+mkdirSync(`${root}/reports`, { recursive: true })
+const out = args.out.startsWith('/') ? args.out : `${root}/${args.out}`
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
+
+// ---------------------------------------------------------------- the table
+
+function formatValue(scenario, entry) {
+  if (entry === undefined) return '—'
+  if (entry.skipped) return 'skipped'
+  const v = entry.median
+  switch (scenario) {
+    case 'small-events':
+    case 'large-events': {
+      const events = v >= 1e6 ? `${(v / 1e6).toFixed(2)} M/s` : v >= 1e4 ? `${(v / 1e3).toFixed(0)} k/s` : `${v.toFixed(0)}/s`
+      return `${events} (${entry.mbPerSec.toFixed(0)} MB/s)`
+    }
+    case 'latency-p50':
+    case 'latency-p99':
+      return `${v.toFixed(0)} µs`
+    case 'idle-heap':
+    case 'idle-rss':
+      return `${(v / 1024).toFixed(1)} KiB`
+    case 'bundle-size':
+      return `${(v / 1000).toFixed(2)} kB`
+    default:
+      return String(v)
+  }
+}
+
+const header = ['', ...clients]
+const rows = []
+for (const [scenario, info] of Object.entries(SCENARIOS)) {
+  const result = s[scenario]
+  if (result === undefined) continue
+  const noise = Math.max(0, ...clients.map((c) => result[c]?.spread ?? 0))
+  const label = `**${info.title}** (${info.higher ? 'higher' : 'lower'} is better${rounds > 1 && scenario !== 'bundle-size' ? `; spread ≤ ${(noise * 100).toFixed(0)}%` : ''})`
+  rows.push([label, ...clients.map((c) => formatValue(scenario, result[c]))])
+  for (const [key, name] of [
+    ['ratioToFloor', '× floor'],
+    ['ratioToEventsource', '× eventsource'],
+  ]) {
+    rows.push([`↳ ${name}`, ...clients.map((c) => (result[c]?.[key] === undefined ? '' : `${result[c][key].toFixed(2)}`))])
+  }
+}
+const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n')
+
+const describe = [
+  `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
+  `${rounds} rounds${args.quick ? ' (--quick)' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
+  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyEvents} events ${params.latencyInterval} ms apart; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
+].join('\n')
+
+const lines = []
+lines.push(describe, '', table, '')
+if (report.serverCheck) {
+  const parts = Object.entries(report.serverCheck).map(
+    ([kind, r]) => `${kind} ${r.mbPerSec.toFixed(0)} MB/s${r.ratioToFloor ? ` (${r.ratioToFloor.toFixed(2)}× the floor)` : ''}`,
+  )
+  lines.push(`Server alone (a raw socket reading the same streams): ${parts.join(', ')}.`)
+}
+lines.push('', 'Clients:')
+for (const client of clients) lines.push(`- \`${client}\`: ${NOTES[client].replace('VERSION', versions[client])}`)
+if (Object.keys(bundleNotes).length > 0) {
+  lines.push('', 'Bundles (esbuild, minified ESM with dependencies, gzip -9):')
+  for (const [name, note] of Object.entries(bundleNotes)) lines.push(`- \`${name}\`: ${note}`)
+}
+const skipped = []
+for (const [scenario, result] of Object.entries(s)) {
+  for (const [client, entry] of Object.entries(result)) {
+    if (entry.skipped) skipped.push(`- ${scenario} / ${client}: skipped — ${entry.reason}`)
+    else if (entry.failedRounds) skipped.push(`- ${scenario} / ${client}: ${entry.failedRounds.length} round(s) failed — ${entry.failedRounds[0]}`)
+  }
+}
+if (skipped.length > 0) lines.push('', 'Failures:', ...skipped)
+if (goals.length > 0) {
+  lines.push('', 'Goals (issue 7):')
+  for (const g of goals) lines.push(`- ${g.met ? 'met   ' : 'MISSED'} ${g.client}: ${g.goal} — ${g.figure}`)
+}
+const text = lines.join('\n')
+writeFileSync(out.replace(/\.json$/, '.md'), `${text}\n`)
+console.log(`\n${text}\n\nWrote ${out} and ${out.replace(/\.json$/, '.md')} in ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s.`)

@@ -1,0 +1,198 @@
+// One measurement: one client, one scenario, in a fresh process.
+//
+//   node --expose-gc bench/worker.mjs '<json>'
+//   json = { client, scenario, base, params }
+//
+// The result goes back to run.mjs over IPC (or to stdout when run by hand).
+import net from 'node:net'
+import { LARGE, SMALL } from './events.mjs'
+import { load } from './clients.mjs'
+
+const job = JSON.parse(process.argv[2] ?? '{}')
+const { client, scenario, base, params } = job
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const now = () => performance.now()
+
+function dataLength(event) {
+  // `data: <data>\n\n`
+  return event.length - 8
+}
+
+/** Reads `n` events and resolves with how long it took from the request on. */
+function readEvents(open, url, n, timeoutMs, onData) {
+  return new Promise((resolve, reject) => {
+    let count = 0
+    let chars = 0
+    let close
+    const timer = setTimeout(() => {
+      close?.()
+      reject(new Error(`timed out after ${timeoutMs} ms with ${count}/${n} events`))
+    }, timeoutMs)
+    const start = now()
+    close = open(url, {
+      data(text) {
+        if (count >= n) return
+        if (onData !== undefined) onData(text, count)
+        chars += text.length
+        if (++count === n) {
+          const ms = now() - start
+          clearTimeout(timer)
+          close()
+          resolve({ count, chars, ms })
+        }
+      },
+      error(error) {
+        if (count >= n) return
+        clearTimeout(timer)
+        close()
+        reject(error)
+      },
+    })
+  })
+}
+
+async function throughput(open, kind) {
+  const event = kind === 'large' ? LARGE : SMALL
+  const n = kind === 'large' ? params.largeEvents : params.smallEvents
+  const url = (count) => `${base}/stream?kind=${kind}&n=${count}`
+  // Warm up (JIT, lazy module state, the connection pool) in this process,
+  // then measure one stream of n events.
+  await readEvents(open, url(Math.ceil(n / 4)), Math.ceil(n / 4), 60_000)
+  await sleep(20)
+  globalThis.gc?.()
+  const { count, chars, ms } = await readEvents(open, url(n), n, 120_000)
+  if (chars !== count * dataLength(event)) throw new Error(`got ${chars} characters of data, expected ${count * dataLength(event)}`)
+  const seconds = ms / 1000
+  return {
+    eventsPerSec: count / seconds,
+    mbPerSec: (count * Buffer.byteLength(event)) / 1e6 / seconds,
+    ms,
+  }
+}
+
+function percentile(sorted, p) {
+  const index = (sorted.length - 1) * p
+  const low = Math.floor(index)
+  const high = Math.ceil(index)
+  return sorted[low] + (sorted[high] - sorted[low]) * (index - low)
+}
+
+async function latency(open) {
+  const { latencyEvents: n, latencyWarmup: warm, latencyInterval: interval } = params
+  const samples = []
+  await readEvents(open, `${base}/sparse?n=${n + warm}&interval=${interval}`, n + warm, 60_000 + (n + warm) * interval * 2, (text, index) => {
+    const received = process.hrtime.bigint()
+    if (index >= warm) samples.push(Number(received - BigInt(text)) / 1000)
+  })
+  samples.sort((a, b) => a - b)
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), samples: samples.length }
+}
+
+async function settle() {
+  for (let i = 0; i < 4; i++) {
+    await sleep(50)
+    globalThis.gc?.()
+  }
+}
+
+async function idle(open) {
+  const n = params.idleConnections
+  const url = `${base}/idle`
+  // One connection first, so lazy state (modules, the dispatcher) is in the baseline.
+  await readEvents(open, url, 1, 30_000)
+  await settle()
+  const before = process.memoryUsage()
+  const closers = []
+  await new Promise((resolve, reject) => {
+    let opened = 0
+    const timer = setTimeout(() => reject(new Error(`only ${opened}/${n} connections open after 60 s`)), 60_000)
+    for (let i = 0; i < n; i++) {
+      let seen = false
+      closers.push(
+        open(url, {
+          data() {
+            if (seen) return
+            seen = true
+            if (++opened === n) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+          error(error) {
+            clearTimeout(timer)
+            reject(error)
+          },
+        }),
+      )
+    }
+  })
+  await settle()
+  const after = process.memoryUsage()
+  for (const close of closers) close()
+  return {
+    heapPerConnection: (after.heapUsed - before.heapUsed) / n,
+    rssPerConnection: (after.rss - before.rss) / n,
+    externalPerConnection: (after.external - before.external) / n,
+  }
+}
+
+/** The server alone: a raw socket that reads the bytes and counts them. */
+function rawSocket(kind) {
+  const event = kind === 'large' ? LARGE : SMALL
+  const n = kind === 'large' ? params.largeEvents : params.smallEvents
+  const url = new URL(base)
+  return new Promise((resolve, reject) => {
+    let bytes = 0
+    const start = now()
+    const socket = net.connect({ host: url.hostname, port: Number(url.port) }, () => {
+      socket.write(`GET /stream?kind=${kind}&n=${n} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`)
+    })
+    socket.on('data', (chunk) => {
+      bytes += chunk.length
+    })
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const seconds = (now() - start) / 1000
+      const expected = n * Buffer.byteLength(event)
+      if (bytes < expected) return reject(new Error(`raw socket got ${bytes} bytes, expected at least ${expected}`))
+      resolve({ eventsPerSec: n / seconds, mbPerSec: expected / 1e6 / seconds })
+    })
+  })
+}
+
+async function main() {
+  if (client === 'server') {
+    return rawSocket(scenario === 'large' ? 'large' : 'small')
+  }
+  const open = await load(client)
+  switch (scenario) {
+    case 'small':
+    case 'large':
+      return throughput(open, scenario)
+    case 'latency':
+      return latency(open)
+    case 'idle':
+      return idle(open)
+    default:
+      throw new Error(`unknown scenario ${scenario}`)
+  }
+}
+
+main().then(
+  (result) => {
+    if (process.send !== undefined) process.send({ ok: true, result }, () => process.exit(0))
+    else {
+      console.log(JSON.stringify(result))
+      process.exit(0)
+    }
+  },
+  (error) => {
+    const message = error instanceof Error ? `${error.message}${error.cause ? ` (${error.cause.message ?? error.cause})` : ''}` : String(error)
+    if (process.send !== undefined) process.send({ ok: false, error: message }, () => process.exit(1))
+    else {
+      console.error(message)
+      process.exit(1)
+    }
+  },
+)

@@ -1,5 +1,6 @@
 import type { Case, Outcome } from './case-kit.js'
 import { cases } from './cases.js'
+import { mapLimit } from './limit.js'
 import { type Expectation, type Target, expectation } from './manifest.js'
 
 // Running the cases for one target: manifest skips are reported without running, everything
@@ -17,20 +18,13 @@ export async function runTarget(
   only: (c: Case) => boolean = () => true,
 ): Promise<TargetResults> {
   const selected = cases.filter(only)
-  const results: Result[] = new Array(selected.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < selected.length) {
-      const index = next++
-      const c = selected[index] as Case
-      const expected = expectation(c.name, target)
-      const started = performance.now()
-      const outcome: Outcome =
-        expected !== undefined && 'skip' in expected ? { status: 'skip', message: expected.skip } : await runOne(c)
-      results[index] = { ...outcome, name: c.name, ms: Math.round(performance.now() - started), ...(expected ? { expected } : {}) }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
+  const results = await mapLimit(selected, concurrency, async (c): Promise<Result> => {
+    const expected = expectation(c.name, target)
+    const started = performance.now()
+    const outcome: Outcome =
+      expected !== undefined && 'skip' in expected ? { status: 'skip', message: expected.skip } : await runOne(c)
+    return { ...outcome, name: c.name, ms: Math.round(performance.now() - started), ...(expected ? { expected } : {}) }
+  })
   return { target, results }
 }
 

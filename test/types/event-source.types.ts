@@ -1,0 +1,129 @@
+// Type-level tests for issue 4, checked by `npx tsc -p tsconfig.json --noEmit`
+// (tsconfig includes test/). Not a `.test.ts` file, so vitest never runs it:
+// the assertions are in the types, and nothing here is ever called. A wrong
+// type makes `Expect<Equal<…>>` or an `@ts-expect-error` line fail to compile.
+
+import {
+  EventSource,
+  EventSourceErrorEvent,
+  EventStreamError,
+  fetchEvents,
+  type EventSourceInit,
+  type RetryContext,
+  type RetryDecision,
+  type StreamEvent,
+} from '../../src/index.js'
+
+/** True only when A and B are the same type (not merely assignable). */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+/** Compiles only for `true`. */
+type Expect<T extends true> = T
+
+// Wrapped in a function that is never called: these lines must type-check,
+// not run (they would open connections).
+export function typeTests(): void {
+  // Custom event names through the type parameter get MessageEvent<string>.
+  const es = new EventSource<'token' | 'done'>('https://example.com/events')
+  es.addEventListener('token', (e) => {
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+    type _data = Expect<Equal<typeof e.data, string>>
+    const lastEventId: string = e.lastEventId
+    void lastEventId
+  })
+  es.addEventListener('done', function (e) {
+    // Listeners are called with the source as `this`, typed with its events.
+    type _this = Expect<Equal<typeof this, EventSource<'token' | 'done'>>>
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  })
+  es.removeEventListener('token', (e) => {
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  })
+
+  // The built-in events keep their own types.
+  es.addEventListener('message', (e) => {
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  })
+  es.addEventListener('open', (e) => {
+    type _event = Expect<Equal<typeof e, Event>>
+    // @ts-expect-error — an open event has no data
+    void e.data
+  })
+  es.addEventListener('error', (e) => {
+    type _event = Expect<Equal<typeof e, EventSourceErrorEvent>>
+    type _status = Expect<Equal<typeof e.status, number | undefined>>
+    type _response = Expect<Equal<typeof e.response, Response | undefined>>
+    type _will = Expect<Equal<typeof e.willReconnect, boolean>>
+    type _delay = Expect<Equal<typeof e.reconnectDelay, number | undefined>>
+    type _message = Expect<Equal<typeof e.message, string>>
+  })
+  es.onmessage = (e) => {
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  }
+  es.onerror = (e) => {
+    type _event = Expect<Equal<typeof e, EventSourceErrorEvent>>
+  }
+  // EventSourceErrorEvent is still an Event.
+  const asEvent: Event = new EventSourceErrorEvent({ message: 'x', willReconnect: false })
+  void asEvent
+
+  // fromReadableStream takes the type parameter too.
+  const fromStream = EventSource.fromReadableStream<'token'>(new ReadableStream<Uint8Array>())
+  fromStream.addEventListener('token', (e) => {
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  })
+  type _lastEventId = Expect<Equal<typeof fromStream.lastEventId, string>>
+  type _reconnectionTime = Expect<Equal<typeof fromStream.reconnectionTime, number>>
+
+  // The default type parameter still accepts any event name.
+  const plain = new EventSource('https://example.com/events')
+  plain.addEventListener('anything', (e) => {
+    void e
+  })
+
+  // Options: providers may be values, sync or async functions.
+  const init: EventSourceInit = {
+    method: 'POST',
+    body: async () => JSON.stringify({ q: 1 }),
+    headers: async () => ({ Authorization: 'Bearer t' }),
+    fetch: globalThis.fetch,
+    lastEventId: '42',
+    retry: {
+      delay: 100,
+      backoff: 2,
+      maxDelay: 1000,
+      jitter: 0.2,
+      limit: 5,
+      statusCodes: [429, 503],
+      shouldRetry: (ctx) => {
+        type _ctx = Expect<Equal<typeof ctx, RetryContext>>
+        type _attempt = Expect<Equal<typeof ctx.attempt, number>>
+        type _status = Expect<Equal<typeof ctx.status, number | undefined>>
+        type _response = Expect<Equal<typeof ctx.response, Response | undefined>>
+        return ctx.attempt < 3 ? ctx.delay * 2 : false
+      },
+    },
+    inactivityTimeout: 30_000,
+    signal: new AbortController().signal,
+    maxBufferSize: 1024,
+  }
+  const noRetry: EventSourceInit = { retry: false, headers: () => [['X-A', '1']], body: () => null }
+  // @ts-expect-error — retry is false or an object, never true
+  const badRetry: EventSourceInit = { retry: true }
+  // @ts-expect-error — shouldRetry answers boolean or number, not a string
+  const badDecision: EventSourceInit = { retry: { shouldRetry: () => 'yes' } }
+  type _decision = Expect<Equal<RetryDecision, boolean | number>>
+  void [init, noRetry, badRetry, badDecision]
+
+  // fetchEvents yields StreamEvent and takes the same init.
+  void (async () => {
+    for await (const event of fetchEvents('https://example.com/chat', init)) {
+      type _event = Expect<Equal<typeof event, StreamEvent>>
+      type _fields = Expect<Equal<StreamEvent, { type: string; data: string; lastEventId: string }>>
+    }
+  })().catch((error: unknown) => {
+    if (error instanceof EventStreamError) {
+      type _status = Expect<Equal<typeof error.status, number | undefined>>
+      type _response = Expect<Equal<typeof error.response, Response | undefined>>
+    }
+  })
+}

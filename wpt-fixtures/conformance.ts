@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { TARGETS, type Target } from './manifest.js'
-import { toJson, toTable } from './report.js'
+import { toJson, toMarkdown, toTable } from './report.js'
 import { type TargetResults, asExpected } from './results.js'
 import { bundleRunner, launchChromium, runChromium } from './run-chromium.js'
 import { runNode } from './run-node.js'
@@ -15,13 +15,15 @@ const targets = wanted.length > 0 ? wanted : [...TARGETS]
 const started = performance.now()
 
 const browser = targets.some((t) => t !== 'node') ? await launchChromium() : undefined
-const runnerScript = browser ? await bundleRunner() : undefined
 let runs: TargetResults[]
 try {
+  const runnerScript = browser === undefined ? '' : await bundleRunner()
   // The targets run side by side: each has its own fixture server and (in Chromium) cookie jar.
   runs = await Promise.all(
     targets.map((target) =>
-      target === 'node' ? runNode() : runChromium(browser!, target === 'chromium-native', runnerScript === undefined ? {} : { runnerScript }),
+      target === 'node' || browser === undefined
+        ? runNode()
+        : runChromium(browser, target === 'chromium-native', { runnerScript }),
     ),
   )
 } finally {
@@ -31,7 +33,8 @@ try {
 console.log(toTable(runs))
 mkdirSync('reports', { recursive: true })
 writeFileSync('reports/conformance.json', `${JSON.stringify(toJson(runs), null, 2)}\n`)
-console.log(`\nwrote reports/conformance.json in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+writeFileSync('reports/conformance.md', toMarkdown(runs))
+console.log(`\nwrote reports/conformance.json and conformance.md in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
 const unexpected = runs.flatMap(({ target, results }) => results.filter((r) => !asExpected(r)).map((r) => `${target}: ${r.name}: ${r.status}${r.status === 'fail' ? ` (${r.message})` : ''}`))
 if (unexpected.length > 0) {

@@ -1,5 +1,4 @@
 import type { Result, TargetResults } from './results.js'
-import { asExpected } from './results.js'
 
 // The conformance report: `reports/conformance.json` in the shape issue 3 fixes, and the table
 // `npm run conformance` prints (one row per case, one column per target, reasons as footnotes).
@@ -24,29 +23,39 @@ export function toJson(runs: TargetResults[]): ConformanceJson {
   return { targets }
 }
 
-/** Table text; every skip reason and failure message is a numbered note under it. */
-export function toTable(runs: TargetResults[]): string {
+/** Rows of the table: one per case, one cell per target; reasons become numbered notes. */
+function tableParts(runs: TargetResults[]): { header: string[]; rows: string[][]; notes: string[]; totals: string[] } {
   const notes: string[] = []
   const noteFor = (text: string): number => {
     const at = notes.indexOf(text)
-    return (at === -1 ? notes.push(text) : at + 1)
+    return at === -1 ? notes.push(text) : at + 1
   }
   const cell = (r: Result | undefined): string => {
     if (r === undefined) return '-'
     if (r.status === 'pass') return 'pass'
-    // A documented native failure is marked so it reads as known, not as a regression.
-    const known = r.status === 'fail' && asExpected(r) ? ' (known)' : ''
-    return `${r.status}${known} [${noteFor(r.status === 'fail' && r.expected && 'fail' in r.expected ? r.expected.fail : r.message)}]`
+    // A documented failure is marked so it reads as known, not as a regression; its note is the
+    // documented reason rather than the raw assertion message.
+    const documented = r.status === 'fail' && r.expected !== undefined && 'fail' in r.expected ? r.expected.fail : undefined
+    return `${r.status}${documented === undefined ? '' : ' (known)'} [${noteFor(documented ?? r.message)}]`
   }
   const names = [...new Set(runs.flatMap((run) => run.results.map((r) => r.name)))]
-  const rows = names.map((name) => [name, ...runs.map((run) => cell(run.results.find((r) => r.name === name)))])
-  const header = ['case', ...runs.map((run) => run.target)]
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)))
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')
   const totals = runs.map(({ target, results }) => {
     const n = (s: Status): number => results.filter((r) => r.status === s).length
     return `${target}: ${n('pass')} passed, ${n('fail')} failed, ${n('skip')} skipped`
   })
+  return {
+    header: ['case', ...runs.map((run) => run.target)],
+    rows: names.map((name) => [name, ...runs.map((run) => cell(run.results.find((r) => r.name === name)))]),
+    notes,
+    totals,
+  }
+}
+
+/** The table `npm run conformance` prints. */
+export function toTable(runs: TargetResults[]): string {
+  const { header, rows, notes, totals } = tableParts(runs)
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')
   return [
     line(header),
     widths.map((w) => '-'.repeat(w)).join('-|-'),
@@ -55,5 +64,21 @@ export function toTable(runs: TargetResults[]): string {
     ...notes.map((note, i) => `[${i + 1}] ${note}`),
     '',
     ...totals,
+  ].join('\n')
+}
+
+/** The same table as Markdown (reports/conformance.md), for the README. */
+export function toMarkdown(runs: TargetResults[]): string {
+  const { header, rows, notes, totals } = tableParts(runs)
+  const line = (cells: string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`
+  return [
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(line),
+    '',
+    ...notes.map((note, i) => `${i + 1}. ${note}`),
+    '',
+    ...totals.map((t) => `- ${t}`),
+    '',
   ].join('\n')
 }

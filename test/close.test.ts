@@ -112,6 +112,21 @@ describe('close() inside handlers', () => {
     expect((await attempts(origin, key)).length).toBe(1)
   })
 
+  it('in onopen: aborts the fetch the open event came from', async () => {
+    const key = uniqueKey('close-onopen-abort')
+    const es = start([{ chunks: ['retry: 50\n', { await: 'more' }, 'data: a\n\n'], end: 'hang' }], key)
+    const events = collect(es, ALL_TYPES)
+    es.onopen = () => es.close()
+    // "abort any instances of the fetch algorithm": the server sees the
+    // client drop the still-open response.
+    const [request] = await requestLog(origin, key, { closed: 1 })
+    expect(request?.closedByClient).toBe(true)
+    await signal(origin, key, 'more')
+    await delay(QUIET_WINDOW_MS)
+    expect(events.summary()).toEqual(['open @1'])
+    expect((await attempts(origin, key)).length).toBe(1)
+  })
+
   it('in onmessage with more events in the same chunk: none of them is dispatched', async () => {
     const key = uniqueKey('close-onmessage')
     const es = start([{ chunks: ['retry: 50\ndata: 1\n\ndata: 2\n\nevent: foo\ndata: 3\n\n'] }], key)

@@ -151,6 +151,29 @@ describe('message events', () => {
   })
 })
 
+describe('dispatch as tasks', () => {
+  it('dispatches each event in its own task, so microtasks run in between', async () => {
+    // §9.2.3 announce and §9.2.6 dispatch step 8 each "queue a task"; after
+    // every task the event loop performs a microtask checkpoint. Dispatching
+    // all events of a chunk in one synchronous loop would run the microtasks
+    // queued by the first handler only after the last event.
+    const es = open([{ chunks: ['data: 1\n\ndata: 2\n\ndata: 3\n\n'], end: 'hang' }])
+    const log: string[] = []
+    es.onopen = () => {
+      log.push('open')
+      queueMicrotask(() => log.push('micro after open'))
+    }
+    es.onmessage = (e) => {
+      const data = String((e as MessageEvent<unknown>).data)
+      log.push(data)
+      queueMicrotask(() => log.push(`micro after ${data}`))
+    }
+    await collect(es, ['message']).waitFor(3)
+    await Promise.resolve()
+    expect(log).toEqual(['open', 'micro after open', '1', 'micro after 1', '2', 'micro after 2', '3', 'micro after 3'])
+  })
+})
+
 describe('last event ID within a connection', () => {
   it('an id-only block sets the last event ID for the next event', async () => {
     const es = open([{ chunks: ['id: 1\n\ndata: x\n\n'], end: 'hang' }])

@@ -117,6 +117,18 @@ describe('EventSource interface', () => {
     expect(quietSource({ withCredentials: true }).withCredentials).toBe(true)
   })
 
+  it('converts the init dictionary as WebIDL does', () => {
+    // EventSourceInit { boolean withCredentials = false; }: the member is
+    // converted with ToBoolean; null/undefined mean an empty dictionary.
+    const url = scriptUrl(origin, uniqueKey('interface-init'), [{ end: 'hang' }])
+    const truthy = track(Reflect.construct(EventSource, [url, { withCredentials: 1 }]) as EventSource)
+    expect(truthy.withCredentials).toBe(true)
+    const nullInit = track(Reflect.construct(EventSource, [url, null]) as EventSource)
+    expect(nullInit.withCredentials).toBe(false)
+    const undefinedInit = track(Reflect.construct(EventSource, [url, undefined]) as EventSource)
+    expect(undefinedInit.withCredentials).toBe(false)
+  })
+
   it('starts CONNECTING, synchronously after construction', () => {
     expect(quietSource().readyState).toBe(EventSource.CONNECTING)
   })

@@ -149,4 +149,27 @@ describe('event order around reconnects', () => {
     expect(events.summary()).toEqual(['open @1', 'error @0', 'open @1', 'message "whole" @1'])
     expect(at(events.events, 3).lastEventId).toBe('')
   })
+
+  it('each new connection strips its own leading BOM', async () => {
+    // §9.2.6: every response body is a new stream to "UTF-8 decode", which
+    // "strips one leading UTF-8 Byte Order Mark (BOM), if any".
+    const { events } = start([
+      { chunks: [{ hex: 'EF BB BF' }, 'retry: 50\ndata: a\n\n'] },
+      { chunks: [{ hex: 'EF BB BF' }, 'data: b\n\n'], end: 'hang' },
+    ])
+    await events.waitFor(5)
+    expect(events.summary()).toEqual(['open @1', 'message "a" @1', 'error @0', 'open @1', 'message "b" @1'])
+  })
+
+  it('each new connection starts with a fresh UTF-8 decoder', async () => {
+    // The first body ends inside a 3-byte character (E2 82); the next body
+    // starts with its last byte (AC). Decoded separately that is U+FFFD on a
+    // line of its own (an unknown field), never "€".
+    const { events } = start([
+      { chunks: ['retry: 50\ndata: a', { hex: 'E2 82' }] },
+      { chunks: [{ hex: 'AC' }, '\ndata: b\n\n'], end: 'hang' },
+    ])
+    await events.waitFor(4)
+    expect(events.summary()).toEqual(['open @1', 'error @0', 'open @1', 'message "b" @1'])
+  })
 })

@@ -10,7 +10,8 @@ import { type Case, type LogEntry, assertEquals, msg } from './case-kit.js'
 // Not observable this way: `parsed.retry` and `parsed.lastEventIdString` when no event carries
 // them; the unit tests check those on the parser itself.
 
-const FIXTURES = new URL('../../shared/conformance/parser-fixtures.json', import.meta.url)
+// The repository's copy of shared/conformance/parser-fixtures.json, so a clone needs nothing beside it.
+const FIXTURES = new URL('./parser-fixtures.json', import.meta.url)
 
 interface RawFixture {
   query?: string

@@ -1,0 +1,155 @@
+/**
+ * Command-line arguments → a plain options object. No I/O here except what
+ * `-d @file` needs, which the caller does, so parsing is testable on its own.
+ */
+import { parseArgs } from 'node:util'
+
+/** What the command line asked for. */
+export interface CliOptions {
+  url: string
+  headers: Array<[string, string]>
+  method: string | undefined
+  /** `-d` as given: text, `@file`, or `@-` for stdin. */
+  data: string | undefined
+  lastEventId: string | undefined
+  /** Only these event types are printed (all when empty). */
+  events: string[]
+  maxEvents: number | undefined
+  /** Overall time limit, in ms. */
+  timeout: number | undefined
+  inactivityTimeout: number | undefined
+  reconnect: boolean
+  retryLimit: number | undefined
+  json: boolean
+  help: boolean
+  version: boolean
+}
+
+/** A mistake on the command line; the message is shown with a pointer to `--help`. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/**
+ * Parses `argv` (without the node and script paths).
+ *
+ * @throws UsageError for unknown options, a missing URL, or bad values
+ */
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+  const { values, positionals } = parsed
+  const help = values.help === true
+  const version = values.version === true
+  if (positionals.length > 1) throw new UsageError(`expected one URL, got ${positionals.length}: ${positionals.join(' ')}`)
+  const url = positionals[0]
+  if (url === undefined && !help && !version) throw new UsageError('missing the URL to connect to')
+
+  return {
+    url: url ?? '',
+    headers: (values.header ?? []).map(parseHeader),
+    method: values.method?.toUpperCase(),
+    data: values.data,
+    lastEventId: values['last-event-id'],
+    events: values.event ?? [],
+    maxEvents: values['max-events'] === undefined ? undefined : positiveInteger('--max-events', values['max-events']),
+    timeout: values.timeout === undefined ? undefined : parseDuration('--timeout', values.timeout),
+    inactivityTimeout:
+      values['inactivity-timeout'] === undefined ? undefined : parseDuration('--inactivity-timeout', values['inactivity-timeout']),
+    reconnect: values['no-reconnect'] !== true,
+    retryLimit: values['retry-limit'] === undefined ? undefined : positiveInteger('--retry-limit', values['retry-limit']),
+    json: values.json === true,
+    help,
+    version,
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      header: { type: 'string', short: 'H', multiple: true },
+      method: { type: 'string', short: 'X' },
+      data: { type: 'string', short: 'd' },
+      'last-event-id': { type: 'string' },
+      event: { type: 'string', multiple: true },
+      'max-events': { type: 'string', short: 'n' },
+      timeout: { type: 'string' },
+      'inactivity-timeout': { type: 'string' },
+      'no-reconnect': { type: 'boolean' },
+      'retry-limit': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+    },
+  })
+}
+
+/** `Name: value`, as curl takes it. */
+function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(':')
+  if (colon <= 0) throw new UsageError(`a header must look like 'Name: value', got '${text}'`)
+  return [text.slice(0, colon).trim(), text.slice(colon + 1).trim()]
+}
+
+function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UsageError(`${flag} takes a whole number above 0, got '${text}'`)
+  return Number(text)
+}
+
+/**
+ * A duration: `500ms`, `30s`, `2m`, or a bare number of seconds (as curl's
+ * `--max-time`). Returns milliseconds.
+ */
+export function parseDuration(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
+  if (match === null) throw new UsageError(`${flag} takes a duration like 500ms, 30s or 2m, got '${text}'`)
+  const amount = Number(match[1])
+  const unit = match[2] ?? 's'
+  return Math.round(unit === 'ms' ? amount : unit === 's' ? amount * 1000 : amount * 60_000)
+}
+
+/** The text of `--help`. */
+export const HELP = `Usage: eventsource-plus [options] <url>
+
+Connects to a Server-Sent Events stream and prints its events as they arrive.
+Reconnects and resumes with Last-Event-ID like a browser's EventSource.
+Events go to stdout; status lines (connecting, open, reconnecting) go to stderr.
+
+Options:
+  -H, --header 'Name: value'   add a request header (repeatable)
+  -X, --method METHOD          request method (default GET; POST when -d is given)
+  -d, --data TEXT|@FILE|@-     request body: text, a file, or stdin
+      --last-event-id ID       resume from this id (sent as Last-Event-ID)
+      --event TYPE             print only events of this type (repeatable)
+  -n, --max-events N           exit 0 after N printed events
+      --timeout DURATION       give up after this long (500ms, 30s, 2m), exit 124
+      --inactivity-timeout D   reconnect when no byte arrives for this long
+      --no-reconnect           do not reconnect; a clean end of stream exits 0
+      --retry-limit N          fail after N consecutive failed attempts
+      --json                   one JSON object per event per line (for jq)
+  -h, --help                   show this help
+  -V, --version                show the version
+
+Exit codes:
+  0    --max-events reached, the server answered 204 (stop), or the stream
+       ended cleanly and is not reconnected (--no-reconnect, or a request
+       with a body: a POST stream that ends is finished, never re-sent)
+  1    the connection failed (status, content type, network, retry limit)
+  2    bad command line
+  124  --timeout reached
+
+Examples:
+  eventsource-plus https://example.com/events
+  eventsource-plus --json -n 10 https://example.com/events | jq .data
+  eventsource-plus -H 'Authorization: Bearer $TOKEN' -d '{"prompt":"hi"}' \\
+      -H 'Content-Type: application/json' https://api.example.com/v1/stream
+  echo '{"prompt":"hi"}' | eventsource-plus -d @- https://api.example.com/v1/stream
+  eventsource-plus --last-event-id 42 --event update https://example.com/feed
+`

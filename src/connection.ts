@@ -50,6 +50,12 @@ export interface ConnectionSink {
    * CLOSED): "fires an event named error".
    */
   error(error: ConnectionError): void
+  /**
+   * Dispatch step 8 queues a task per event, so microtasks queued by one
+   * event's listeners run before the next event. When set, the connection
+   * yields to the microtask queue between the events of one chunk.
+   */
+  taskPerEvent?: boolean
   /** One-shot mode only: the body ended cleanly, readyState is now CLOSED. */
   end?(): void
   /**
@@ -189,7 +195,7 @@ export class Connection {
     const { signal } = attempt.controller
     let init: RequestInit
     try {
-      init = await buildRequestInit(this.#options, this.lastEventId, signal)
+      init = await buildRequestInit(this.#options, this.#requestUrl, this.lastEventId, signal)
     } catch (cause) {
       // A header or body provider that throws, or returns a value no header
       // may hold, is a bug to surface, not a network error to retry forever.
@@ -270,6 +276,11 @@ export class Connection {
     // final URL (i.e., the URL after redirects)". Computed once per response.
     const origin = this.#requestUrl.origin
     const sink = this.#sink
+    const taskPerEvent = sink.taskPerEvent === true
+    // The events of one chunk, as [message, lastEventId] pairs: parsed first,
+    // then dispatched one by one, as the spec parses and then queues a task
+    // per event. Reused for every chunk.
+    const pending: Array<EventSourceMessage | string> = []
     let overflow: Error | undefined
     const decoder = createEventStreamDecoder(
       {
@@ -279,10 +290,8 @@ export class Connection {
           this.lastEventId = id
         },
         onEvent: (message) => {
-          // Step 8: "if the readyState attribute is set to a value other than
-          // CLOSED, dispatches the newly created event". A handler may have
-          // called close() for an earlier event of the same chunk.
-          if (this.readyState !== CLOSED) sink.message(message, this.lastEventId, origin)
+          // Steps 4–5: the event carries the last event ID string of now.
+          pending.push(message, this.lastEventId)
         },
         onRetry: (milliseconds) => {
           // "set the event stream's reconnection time to that integer" — as
@@ -308,6 +317,19 @@ export class Connection {
         if (done) break
         if (watched) attempt.lastActivity = now()
         decoder.push(value)
+        // Hot path: one iteration per event.
+        for (let index = 0; index < pending.length; index += 2) {
+          // Step 8: "if the readyState attribute is set to a value other than
+          // CLOSED, dispatches the newly created event". A listener may have
+          // called close() for an earlier event of the same chunk.
+          if (this.#attempt !== attempt) return undefined
+          if (index > 0 && taskPerEvent) {
+            await undefined
+            if (this.#attempt !== attempt) return undefined
+          }
+          sink.message(pending[index] as EventSourceMessage, pending[index + 1] as string, origin)
+        }
+        pending.length = 0
         if (this.#attempt !== attempt) return undefined
         if (overflow !== undefined) {
           void reader.cancel(overflow).catch(ignore)

@@ -181,6 +181,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
   /** The connection's events as DOM events on this object. */
   #sink(): ConnectionSink {
     return {
+      taskPerEvent: true,
       open: () => {
         this.dispatchEvent(new Event('open'))
       },

@@ -16,12 +16,23 @@ export interface RequestOptions {
   withCredentials: boolean
 }
 
-// Browsers turn cache mode "no-store" into `Cache-Control: no-cache` and
-// `Pragma: no-cache` inside fetch (Fetch "HTTP-network-or-cache fetch"), after
-// CORS checks, so setting them ourselves there would force a preflight. Server
-// runtimes have no CORS, and Deno and Bun ignore the cache mode, so there we
-// send them explicitly; Node's undici then sees them present and adds nothing.
+// Cache mode "no-store" makes Fetch add `Cache-Control: no-cache` and
+// `Pragma: no-cache` ("HTTP-network-or-cache fetch"), and WPT
+// request-cache-control checks for them. Chromium 147's fetch does not add
+// them, Deno and Bun ignore the cache mode, Node's undici adds them. So they
+// are set here — except on cross-origin requests in browsers, where these
+// non-safelisted headers would force a CORS preflight the browser's own
+// EventSource never makes.
 const IS_BROWSER = 'document' in globalThis || 'WorkerGlobalScope' in globalThis
+
+function mayAddCacheHeaders(url: URL): boolean {
+  if (!IS_BROWSER) return true
+  try {
+    return (globalThis as { location?: { origin?: unknown } }).location?.origin === url.origin
+  } catch {
+    return false
+  }
+}
 
 // Header names the library owns: the spec sets `Accept`, and `Last-Event-ID`
 // follows the stream (use the `lastEventId` option to seed it).
@@ -51,6 +62,7 @@ export function validateRequestOptions(options: RequestOptions, lastEventId: str
  */
 export async function buildRequestInit(
   options: RequestOptions,
+  url: URL,
   lastEventId: string,
   signal: AbortSignal,
 ): Promise<RequestInit> {
@@ -64,7 +76,7 @@ export async function buildRequestInit(
   // is not the empty string, then set (`Last-Event-ID`, lastEventIDValue)",
   // the value "encoded as UTF-8".
   if (lastEventId !== '') headers.set('Last-Event-ID', toByteString(lastEventId))
-  if (!IS_BROWSER) {
+  if (mayAddCacheHeaders(url)) {
     if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-cache')
     if (!headers.has('Pragma')) headers.set('Pragma', 'no-cache')
   }

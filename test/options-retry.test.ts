@@ -63,7 +63,9 @@ describe('retry.delay and the server’s retry field', () => {
     const key = uniqueKey('retry-delay')
     const es = track(new EventSource(scriptUrl(origin, key, [openAndEnd, openAndEnd, hang]), { retry: { delay: 120 } }))
     expect(es.reconnectionTime).toBe(120)
-    await collect(es).waitForType('message', 3)
+    const events = collect(es)
+    await events.waitForType('message', 3)
+    expect(errorsOf(events).map((e) => e.reconnectDelay)).toEqual([120, 120])
     expectGaps(reconnectGaps(await attempts(origin, key, { min: 3 })), [120, 120])
   })
 
@@ -105,7 +107,9 @@ describe('retry.backoff, maxDelay and limit', () => {
     const key = uniqueKey('retry-backoff-reset')
     const script = [fail, fail, fail, openAndEnd, fail, fail, hang]
     const es = track(new EventSource(scriptUrl(origin, key, script), { retry: { delay: 40, backoff: 2 } }))
-    await collect(es).waitForType('message', 2, 5000)
+    const events = collect(es)
+    await events.waitForType('message', 2, 5000)
+    expect(errorsOf(events).map((e) => e.reconnectDelay)).toEqual([40, 80, 160, 40, 40, 80])
     // 40, 80, 160 for three failures; the opened 4th resets: 40 after it, 40
     // after the next failure (the first of a new run), then 80.
     expectGaps(reconnectGaps(await attempts(origin, key, { min: 7 })), [40, 80, 160, 40, 40, 80])
@@ -130,7 +134,9 @@ describe('retry.backoff, maxDelay and limit', () => {
     const es = track(
       new EventSource(scriptUrl(origin, key, [fail, fail, hang]), { retry: { delay: 100, backoff: 2, maxDelay: 20 } }),
     )
-    await collect(es).waitForType('open')
+    const events = collect(es)
+    await events.waitForType('open')
+    expect(errorsOf(events).map((e) => e.reconnectDelay)).toEqual([100, 100])
     expectGaps(reconnectGaps(await attempts(origin, key, { min: 3 })), [100, 100])
   })
 
@@ -219,7 +225,9 @@ describe('retry.statusCodes and Retry-After', () => {
         retry: { delay: 40, backoff: 2, statusCodes: [502] },
       }),
     )
-    await collect(es).waitForType('open')
+    const events = collect(es)
+    await events.waitForType('open')
+    expect(errorsOf(events).map((e) => e.reconnectDelay)).toEqual([40, 80, 160])
     expectGaps(reconnectGaps(await attempts(origin, key, { min: 4 })), [40, 80, 160])
   })
 

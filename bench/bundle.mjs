@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+// `--plus DIR` (run.mjs) sizes another copy of this client's source: DIR/src/index.ts.
+const plus = process.env.BENCH_PLUS ? `${process.env.BENCH_PLUS}/src/index.ts` : './src/index.ts'
 
 /** What each client's bundle is built from. */
 export const ENTRIES = {
-  'eventsource-plus': { contents: "export { EventSource } from './src/index.ts'", platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
-  'eventsource-plus/fetchEvents': { contents: "export { fetchEvents } from './src/index.ts'", platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
-  'eventsource-plus (whole index)': { contents: "export * from './src/index.ts'", platform: 'browser', note: 'every export of src/index.ts', extra: true },
+  'eventsource-plus': { contents: `export { EventSource } from '${plus}'`, platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
+  'eventsource-plus/fetchEvents': { contents: `export { fetchEvents } from '${plus}'`, platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
+  'eventsource-plus (whole index)': { contents: `export * from '${plus}'`, platform: 'browser', note: 'every export of src/index.ts', extra: true },
   eventsource: { contents: "export { EventSource } from 'eventsource'", platform: 'browser', note: 'with eventsource-parser' },
   undici: {
     contents: "export { EventSource } from 'undici'",

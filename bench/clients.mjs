@@ -8,8 +8,12 @@
 // stream working. Each adapter is loaded only in the worker process that
 // measures it, so no client's module, shims or globals touch another's run.
 import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
 
 const require = createRequire(import.meta.url)
+
+// `--plus DIR` (run.mjs) measures another build of this client: DIR/dist/index.js.
+const PLUS = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/index.js`).href : '../dist/index.js'
 
 /** Client names, in the order the table shows them. */
 export const CLIENTS = [
@@ -53,12 +57,12 @@ function eventSourceAdapter(EventSource) {
 
 const loaders = {
   async 'eventsource-plus'() {
-    const { EventSource } = await import('../dist/index.js')
+    const { EventSource } = await import(PLUS)
     return eventSourceAdapter(EventSource)
   },
 
   async 'eventsource-plus/fetchEvents'() {
-    const { fetchEvents } = await import('../dist/index.js')
+    const { fetchEvents } = await import(PLUS)
     return (url, on) => {
       const controller = new AbortController()
       let closed = false

@@ -30,6 +30,7 @@ function readEvents(open, url, n, timeoutMs, onData) {
       reject(new Error(`timed out after ${timeoutMs} ms with ${count}/${n} events`))
     }, timeoutMs)
     const start = now()
+    const cpuStart = process.cpuUsage()
     close = open(url, {
       data(text) {
         if (count >= n) return
@@ -37,9 +38,10 @@ function readEvents(open, url, n, timeoutMs, onData) {
         chars += text.length
         if (++count === n) {
           const ms = now() - start
+          const cpu = process.cpuUsage(cpuStart)
           clearTimeout(timer)
           close()
-          resolve({ count, chars, ms })
+          resolve({ count, chars, ms, cpuMs: (cpu.user + cpu.system) / 1000 })
         }
       },
       error(error) {
@@ -61,13 +63,16 @@ async function throughput(open, kind) {
   await readEvents(open, url(Math.ceil(n / 4)), Math.ceil(n / 4), 60_000)
   await sleep(20)
   globalThis.gc?.()
-  const { count, chars, ms } = await readEvents(open, url(n), n, 120_000)
+  const { count, chars, ms, cpuMs } = await readEvents(open, url(n), n, 120_000)
   if (chars !== count * dataLength(event)) throw new Error(`got ${chars} characters of data, expected ${count * dataLength(event)}`)
   const seconds = ms / 1000
   return {
     eventsPerSec: count / seconds,
     mbPerSec: (count * Buffer.byteLength(event)) / 1e6 / seconds,
     ms,
+    // CPU time of this process per event (user + system): what the client
+    // costs, much less disturbed by other load on the machine than wall time.
+    cpuNsPerEvent: (cpuMs * 1e6) / count,
   }
 }
 

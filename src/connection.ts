@@ -195,7 +195,7 @@ export class Connection {
     const { signal } = attempt.controller
     let init: RequestInit
     try {
-      init = await buildRequestInit(this.#options, this.#requestUrl, this.lastEventId, signal)
+      init = await buildRequestInit(this.#options, this.lastEventId, signal)
     } catch (cause) {
       // A header or body provider that throws, or returns a value no header
       // may hold, is a bug to surface, not a network error to retry forever.

@@ -18,21 +18,12 @@ export interface RequestOptions {
 
 // Cache mode "no-store" makes Fetch add `Cache-Control: no-cache` and
 // `Pragma: no-cache` ("HTTP-network-or-cache fetch"), and WPT
-// request-cache-control checks for them. Chromium 147's fetch does not add
-// them, Deno and Bun ignore the cache mode, Node's undici adds them. So they
-// are set here — except on cross-origin requests in browsers, where these
-// non-safelisted headers would force a CORS preflight the browser's own
-// EventSource never makes.
+// request-cache-control checks for them. Node's undici adds them; Deno and
+// Bun ignore the cache mode, so outside browsers they are set here. Not in
+// browsers: Chromium 147's fetch does not add them, but set from script they
+// are author headers, and a same-origin request redirected to another origin
+// would then need a CORS preflight that the browser's EventSource never makes.
 const IS_BROWSER = 'document' in globalThis || 'WorkerGlobalScope' in globalThis
-
-function mayAddCacheHeaders(url: URL): boolean {
-  if (!IS_BROWSER) return true
-  try {
-    return (globalThis as { location?: { origin?: unknown } }).location?.origin === url.origin
-  } catch {
-    return false
-  }
-}
 
 // Header names the library owns: the spec sets `Accept`, and `Last-Event-ID`
 // follows the stream (use the `lastEventId` option to seed it).
@@ -62,7 +53,6 @@ export function validateRequestOptions(options: RequestOptions, lastEventId: str
  */
 export async function buildRequestInit(
   options: RequestOptions,
-  url: URL,
   lastEventId: string,
   signal: AbortSignal,
 ): Promise<RequestInit> {
@@ -76,7 +66,7 @@ export async function buildRequestInit(
   // is not the empty string, then set (`Last-Event-ID`, lastEventIDValue)",
   // the value "encoded as UTF-8".
   if (lastEventId !== '') headers.set('Last-Event-ID', toByteString(lastEventId))
-  if (mayAddCacheHeaders(url)) {
+  if (!IS_BROWSER) {
     if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-cache')
     if (!headers.has('Pragma')) headers.set('Pragma', 'no-cache')
   }

@@ -35,7 +35,14 @@ function tableParts(runs: TargetResults[]): { header: string[]; rows: string[][]
     if (r.status === 'pass') return 'pass'
     // A documented failure is marked so it reads as known, not as a regression; its note is the
     // documented reason rather than the raw assertion message.
-    const documented = r.status === 'fail' && r.expected !== undefined && 'fail' in r.expected ? r.expected.fail : undefined
+    const documented =
+      r.status === 'fail' && r.expected !== undefined
+        ? 'fail' in r.expected
+          ? r.expected.fail
+          : 'flaky' in r.expected
+            ? r.expected.flaky
+            : undefined
+        : undefined
     return `${r.status}${documented === undefined ? '' : ' (known)'} [${noteFor(documented ?? r.message)}]`
   }
   const names = [...new Set(runs.flatMap((run) => run.results.map((r) => r.name)))]

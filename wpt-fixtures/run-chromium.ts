@@ -61,7 +61,7 @@ export async function runChromium(
         await page.close()
       }
     }
-    return await runTarget(native ? 'chromium-native' : 'chromium', (c) => runOne(c.name), options.concurrency ?? 12)
+    return await runTarget(native ? 'chromium-native' : 'chromium', (c) => runOne(c.name), options.concurrency ?? Number(process.env.WPT_CONCURRENCY ?? 12))
   } finally {
     await context.close()
     await server.close()

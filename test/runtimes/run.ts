@@ -1,0 +1,338 @@
+// `npm test`: the unit suite and the ported WPT cases on every runtime, then one summary.
+//
+//   Node 24, Node 22    vitest itself (test/runtimes/vitest.config.ts: every test file + wpt.suite.ts)
+//   Node 20 (system), Deno, Bun
+//                       each portable test file bundled with the vitest API shim, one process per file
+//   Chromium page, Chromium Web Worker
+//                       the same bundles as classic scripts, one page (and worker) per file
+//   package             npm pack → install in a temp project → import/require from each runtime,
+//                       publint, attw
+//
+// Portable test files: test/**/*.test.ts except test/node/** (Node-only by convention) and
+// test/conformance.test.ts (it drives Chromium itself), plus test/runtimes/wpt.suite.ts. The
+// globalSetup files of the vitest config run here, in this process, once for all shim runtimes;
+// what they `provide` is handed to each bundle, where `inject` reads it.
+//
+// Ends with the table, `N passed, N failed, N skipped` over everything, writes
+// reports/runtimes.json, and exits non-zero if anything failed or a runtime could not start.
+// `node … test/runtimes/run.ts node20 deno --files=decoding` runs only the runtimes named, and
+// only the matching test files in the shim runtimes.
+
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ROOT, bundleTestFile } from './bundle.js'
+import { launchChromium, runPage, serveScripts } from './browser.js'
+import { runPackageChecks } from './package-smoke.js'
+import { describeExit, run, systemNode, versionOf } from './processes.js'
+import { type Failure, type RunReport, type RuntimeReport, closingLine, summaryTable } from './report.js'
+import { type FileResult, RESULT_PREFIX, type ShimConfig } from './shim.js'
+
+const WPT_SUITE = 'test/runtimes/wpt.suite.ts'
+/** `--files=<substring>`: only the portable test files whose path contains it (shim runtimes). */
+const fileFilter = process.argv.find((arg) => arg.startsWith('--files='))?.slice('--files='.length)
+const VITEST_CONFIG = 'test/runtimes/vitest.config.ts'
+const REPORTS = join(ROOT, 'reports')
+const WORK = join(ROOT, '.tmp', 'runtimes')
+/** Longest a single test file may take in a shim runtime before it counts as hung. */
+const FILE_TIMEOUT_MS = 5 * 60_000
+const bin = (name: string): string => join(ROOT, 'node_modules', '.bin', name)
+
+/** Test files every runtime runs, relative to the repository root. */
+function portableFiles(): string[] {
+  const files = readdirSync(join(ROOT, 'test'), { recursive: true, encoding: 'utf8' })
+    .map((f) => `test/${f.split('\\').join('/')}`)
+    .filter((f) => f.endsWith('.test.ts') && !f.startsWith('test/node/') && f !== 'test/conformance.test.ts')
+    .sort()
+  const all = [...files, WPT_SUITE]
+  return fileFilter === undefined ? all : all.filter((f) => f.includes(fileFilter))
+}
+
+interface Counts {
+  passed: number
+  failed: number
+  skipped: number
+  failures: Failure[]
+}
+
+function countFile(result: FileResult, counts: Counts): void {
+  for (const test of result.tests) {
+    if (test.status === 'pass') counts.passed++
+    else if (test.status === 'skip') counts.skipped++
+    else {
+      counts.failed++
+      counts.failures.push({ name: `${result.file} > ${test.name}`, error: test.error ?? '' })
+    }
+  }
+  for (const error of result.errors) {
+    counts.failed++
+    counts.failures.push({ name: result.file, error })
+  }
+}
+
+const log = (line: string): void => void process.stdout.write(`${line}\n`)
+
+function fileLine(result: FileResult, seconds: number): string {
+  const n = (s: string): number => result.tests.filter((t) => t.status === s).length
+  const failed = n('fail') + result.errors.length
+  const parts = [`${n('pass')} passed`, ...(failed > 0 ? [`${failed} failed`] : []), ...(n('skip') > 0 ? [`${n('skip')} skipped`] : [])]
+  return `  ${failed > 0 ? '✗' : '✓'} ${result.file}  ${parts.join(', ')}  (${seconds.toFixed(1)} s)`
+}
+
+function printFailures(failures: Failure[]): void {
+  for (const f of failures) log(`    FAIL ${f.name}\n      ${f.error.split('\n').join('\n      ')}`)
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now()
+  const value = await work()
+  return [value, (performance.now() - started) / 1000]
+}
+
+// ---- the shim's environment: globalSetup files and settings from the vitest config ------------
+
+interface ShimEnvironment {
+  config: ShimConfig
+  teardown(): Promise<void>
+}
+
+async function startShimEnvironment(): Promise<ShimEnvironment> {
+  const { default: vitestConfig } = (await import(pathToFileURL(join(ROOT, VITEST_CONFIG)).href)) as {
+    default: { test?: { globalSetup?: string | string[]; testTimeout?: number; hookTimeout?: number; maxConcurrency?: number } }
+  }
+  const test = vitestConfig.test ?? {}
+  const provided: Record<string, unknown> = {}
+  const project = { provide: (key: string, value: unknown) => void (provided[key] = value) }
+  const teardowns: Array<() => unknown> = []
+  for (const file of [test.globalSetup ?? []].flat()) {
+    const setup = (await import(pathToFileURL(join(ROOT, file)).href)) as { default?: unknown; setup?: unknown; teardown?: unknown }
+    const start = (setup.default ?? setup.setup) as ((p: typeof project) => unknown) | undefined
+    const teardown = await start?.(project)
+    if (typeof teardown === 'function') teardowns.unshift(teardown as () => unknown)
+    if (typeof setup.teardown === 'function') teardowns.unshift(setup.teardown as () => unknown)
+  }
+  return {
+    // vitest's defaults where the config sets nothing.
+    config: { provided, testTimeout: test.testTimeout ?? 5_000, hookTimeout: test.hookTimeout ?? 10_000, maxConcurrency: test.maxConcurrency ?? 5 },
+    teardown: async () => {
+      for (const teardown of teardowns) await teardown()
+    },
+  }
+}
+
+// ---- targets ------------------------------------------------------------------------------
+
+interface Target {
+  id: string
+  runner: string
+  /** Resolves the label (with the version actually run), or undefined when it cannot start. */
+  probe(): Promise<string | undefined>
+  run(): Promise<Counts>
+}
+
+type VitestJson = {
+  testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }> }>
+}
+
+function vitestTarget(id: string, name: string, node: string): Target {
+  return {
+    id,
+    runner: 'vitest',
+    probe: async () => {
+      const version = await versionOf(node)
+      return version === undefined ? undefined : `${name} ${version.replace(/^v/, '')}`
+    },
+    run: async () => {
+      const output = join(WORK, `${id}.json`)
+      rmSync(output, { force: true })
+      const args = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', VITEST_CONFIG, '--reporter=default', '--reporter=json', `--outputFile.json=${output}`]
+      const exit = await run(node, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } })
+      writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), exit.stdout + exit.stderr)
+      const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      let json: VitestJson | undefined
+      try {
+        json = JSON.parse((await import('node:fs')).readFileSync(output, 'utf8')) as VitestJson
+      } catch {
+        json = undefined
+      }
+      for (const file of json?.testResults ?? []) {
+        const name = relative(ROOT, file.name)
+        const results: FileResult = { file: name, tests: [], errors: [] }
+        for (const a of file.assertionResults) {
+          const status = a.status === 'passed' ? 'pass' : a.status === 'failed' ? 'fail' : 'skip'
+          results.tests.push({ name: a.fullName, status, ms: 0, ...(status === 'fail' ? { error: (a.failureMessages ?? []).join('\n').split('\n').slice(0, 8).join('\n') } : {}) })
+        }
+        if (file.status === 'failed' && !results.tests.some((t) => t.status === 'fail')) results.errors.push(file.message || 'the file failed')
+        countFile(results, counts)
+      }
+      // Unhandled errors, a crash or a missing report: vitest failed without a failing test.
+      if (exit.code !== 0 && counts.failed === 0) {
+        counts.failed++
+        counts.failures.push({ name: `vitest on ${name}`, error: describeExit(exit) })
+      }
+      log(exit.stdout.trim().split('\n').filter((l) => /^\s*(Test Files|Tests|Duration)\s/.test(l)).map((l) => `  ${l.trim()}`).join('\n'))
+      return counts
+    },
+  }
+}
+
+/** A runtime that runs each bundled test file as its own process. */
+function processTarget(id: string, probe: () => Promise<string | undefined>, command: () => string[], bundles: () => Map<string, string>): Target {
+  return {
+    id,
+    runner: 'vitest API shim',
+    probe,
+    run: async () => {
+      const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      const logLines: string[] = []
+      for (const [file, path] of bundles()) {
+        const [cmd, ...args] = command()
+        const [exit, seconds] = await timed(() => run(cmd as string, [...args, path], { cwd: ROOT, timeoutMs: FILE_TIMEOUT_MS }))
+        logLines.push(`==== ${file}\n${exit.stdout}${exit.stderr}`)
+        const line = exit.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
+        const result: FileResult = line === undefined ? { file, tests: [], errors: [`no result: ${describeExit(exit)}`] } : (JSON.parse(line.slice(RESULT_PREFIX.length)) as FileResult)
+        countFile(result, counts)
+        log(fileLine(result, seconds))
+      }
+      writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), logLines.join('\n'))
+      return counts
+    },
+  }
+}
+
+function browserTarget(id: string, kind: string, worker: boolean, shim: () => ShimEnvironment): Target {
+  let browserVersion: string | undefined
+  return {
+    id,
+    runner: 'vitest API shim',
+    probe: async () => {
+      try {
+        const browser = await launchChromium()
+        browserVersion = browser.version()
+        await browser.close()
+        return `Chromium ${browserVersion} (${kind})`
+      } catch (error) {
+        log(`  could not launch Chromium: ${error instanceof Error ? error.message : String(error)}`)
+        return undefined
+      }
+    },
+    run: async () => {
+      const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      const { startFixtureServer } = await import('../../wpt-fixtures/server.js')
+      const scripts = await serveScripts()
+      const browser = await launchChromium()
+      try {
+        for (const file of portableFiles()) {
+          const script = await bundleTestFile(file, 'browser')
+          const [result, seconds] = await timed(async () => {
+            if (file !== WPT_SUITE) {
+              const page = scripts.pageFor(file.replace(/[^\w.-]+/g, '_'), script)
+              return runPage(browser, file, page, shim().config, worker, FILE_TIMEOUT_MS)
+            }
+            // The WPT cases run on the fixture origin, with the browser's expectations.
+            const fixtures = await startFixtureServer({ runnerScript: script })
+            try {
+              const base = shim().config
+              const config: ShimConfig = { ...base, provided: { ...base.provided, wptBase: fixtures.base, wptRemote: fixtures.remote, wptTarget: 'chromium' } }
+              return await runPage(browser, file, `${fixtures.base}/eventsource/runner.html`, config, worker, FILE_TIMEOUT_MS)
+            } finally {
+              await fixtures.close()
+            }
+          })
+          countFile(result, counts)
+          log(fileLine(result, seconds))
+        }
+      } finally {
+        await browser.close()
+        await scripts.close()
+      }
+      return counts
+    },
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------
+
+const started = performance.now()
+mkdirSync(join(REPORTS, 'runtimes'), { recursive: true })
+mkdirSync(join(WORK, 'bundles'), { recursive: true })
+
+let shim: ShimEnvironment | undefined
+const processBundles = new Map<string, string>()
+const needShim = (): ShimEnvironment => {
+  if (shim === undefined) throw new Error('shim environment not started')
+  return shim
+}
+
+const node20 = systemNode()
+const targets: Target[] = [
+  vitestTarget('node24', 'Node', bin('node')),
+  vitestTarget('node22', 'Node', join(ROOT, 'node_modules/node22/bin/node')),
+  processTarget(
+    'node20',
+    async () => (node20 === undefined ? undefined : `Node ${(await versionOf(node20))?.replace(/^v/, '')} (system)`),
+    () => [node20 as string, '--enable-source-maps'],
+    () => processBundles,
+  ),
+  processTarget(
+    'deno',
+    async () => (await versionOf(bin('deno')))?.replace(/^deno /, 'Deno ').replace(/ \(.*$/, ''),
+    () => [bin('deno'), 'run', '--allow-net=127.0.0.1', '--allow-env', '--no-config', '--no-lock'],
+    () => processBundles,
+  ),
+  processTarget('bun', async () => {
+    const version = await versionOf(bin('bun'))
+    return version === undefined ? undefined : `Bun ${version}`
+  }, () => [bin('bun')], () => processBundles),
+  browserTarget('chromium', 'page', false, needShim),
+  browserTarget('worker', 'dedicated Web Worker', true, needShim),
+  {
+    id: 'package',
+    runner: 'npm pack + smoke tests',
+    probe: async () => 'npm package (all runtimes)',
+    run: async () => {
+      const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      const result = await runPackageChecks({ node20, log })
+      countFile(result, counts)
+      return counts
+    },
+  },
+]
+
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
+const selected = wanted.length === 0 ? targets : targets.filter((t) => wanted.includes(t.id))
+const reports: RuntimeReport[] = []
+try {
+  if (selected.some((t) => ['node20', 'deno', 'bun', 'chromium', 'worker'].includes(t.id))) {
+    shim = await startShimEnvironment()
+    if (selected.some((t) => ['node20', 'deno', 'bun'].includes(t.id))) {
+      for (const file of portableFiles()) {
+        const path = join(WORK, 'bundles', `${file.replace(/[^\w.-]+/g, '_')}.mjs`)
+        writeFileSync(path, await bundleTestFile(file, 'process', shim.config))
+        processBundles.set(file, path)
+      }
+    }
+  }
+  for (const target of selected) {
+    log(`\n▶ ${target.id}`)
+    const [label, probeSeconds] = await timed(() => target.probe())
+    if (label === undefined) {
+      log('  could not start')
+      reports.push({ id: target.id, label: target.id, runner: target.runner, started: false, passed: 0, failed: 1, skipped: 0, seconds: probeSeconds, failures: [{ name: target.id, error: 'the runtime could not be started' }] })
+      continue
+    }
+    log(`  ${label} — ${target.runner}`)
+    const [counts, seconds] = await timed(() => target.run())
+    printFailures(counts.failures)
+    reports.push({ id: target.id, label, runner: target.runner, started: true, ...counts, seconds: seconds + probeSeconds })
+  }
+} finally {
+  await shim?.teardown()
+}
+
+const report: RunReport = { date: new Date().toISOString(), seconds: (performance.now() - started) / 1000, runtimes: reports }
+writeFileSync(join(REPORTS, 'runtimes.json'), `${JSON.stringify(report, null, 2)}\n`)
+log(`\n${summaryTable(reports)}\n`)
+log(`wrote reports/runtimes.json; ${report.seconds.toFixed(0)} s in all`)
+log(closingLine(reports))
+process.exitCode = reports.every((r) => r.started && r.failed === 0) ? 0 : 1

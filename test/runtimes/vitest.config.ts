@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig, mergeConfig } from 'vitest/config'
+import base from '../../vitest.config.js'
+
+// What `npm test` runs with vitest on Node 24 and Node 22: the project's vitest.config.ts (every
+// test file, Node-only ones included) plus the ported WPT cases as a test file of their own, the
+// same file the other runtimes run through the shim. mergeConfig appends to the arrays.
+export default mergeConfig(
+  base,
+  defineConfig({
+    root: fileURLToPath(new URL('../..', import.meta.url)),
+    test: {
+      include: ['test/runtimes/wpt.suite.ts'],
+      globalSetup: ['test/runtimes/wpt-setup.ts'],
+    },
+  }),
+)

@@ -195,7 +195,12 @@ export class Connection {
     const { signal } = attempt.controller
     let init: RequestInit
     try {
-      init = await buildRequestInit(this.#options, this.lastEventId, signal)
+      init = await buildRequestInit(
+        this.#options,
+        this.lastEventId,
+        signal,
+        this.#requestUrl.origin !== this.#options.url.origin,
+      )
     } catch (cause) {
       // A header or body provider that throws, or returns a value no header
       // may hold, is a bug to surface, not a network error to retry forever.
@@ -309,6 +314,11 @@ export class Connection {
     const body = response.body
     if (body === null) return { kind: 'end' }
     const reader = body.getReader()
+    // Aborting a fetch errors its body, but a stream handed to
+    // fromReadableStream() (or a custom fetch's) knows nothing of our signal:
+    // cancel it, so close() releases whatever feeds it (a socket, a file).
+    const cancel = (): void => void reader.cancel(attempt.controller.signal.reason).catch(ignore)
+    attempt.controller.signal.addEventListener('abort', cancel, { once: true })
     const watched = this.#options.inactivityTimeout > 0
     try {
       // Hot path: one iteration per network chunk.
@@ -349,6 +359,8 @@ export class Connection {
         ? `No data from ${this.#requestUrl.href} for ${this.#options.inactivityTimeout} ms`
         : `EventSource connection lost: ${errorText(cause)}`
       return { kind: 'network', message, cause }
+    } finally {
+      attempt.controller.signal.removeEventListener('abort', cancel)
     }
     // processEventSourceEndOfBody: "if res is not a network error, then
     // reestablish the connection."

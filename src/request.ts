@@ -25,6 +25,11 @@ export interface RequestOptions {
 // would then need a CORS preflight that the browser's EventSource never makes.
 const IS_BROWSER = 'document' in globalThis || 'WorkerGlobalScope' in globalThis
 
+// Headers that carry credentials. Fetch drops `Authorization` when a
+// redirect crosses origins; a reconnect goes straight to the final URL, so
+// these are dropped there too when its origin is not the one the user gave.
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
+
 // Header names the library owns: the spec sets `Accept`, and `Last-Event-ID`
 // follows the stream (use the `lastEventId` option to seed it).
 const OWN_HEADERS = ['accept', 'last-event-id']
@@ -49,17 +54,20 @@ export function validateRequestOptions(options: RequestOptions, lastEventId: str
 
 /**
  * Builds the `fetch` init of one attempt. Header and body providers are called
- * here, once per attempt.
+ * here, once per attempt. `crossOrigin`: the attempt goes to another origin
+ * than the URL the user gave (a reconnect after a redirect).
  */
 export async function buildRequestInit(
   options: RequestOptions,
   lastEventId: string,
   signal: AbortSignal,
+  crossOrigin: boolean,
 ): Promise<RequestInit> {
   const userHeaders = typeof options.headers === 'function' ? await options.headers() : options.headers
   if (typeof options.headers === 'function' && userHeaders !== undefined) checkHeaders(userHeaders)
   const headers = new Headers(userHeaders)
   for (const name of OWN_HEADERS) headers.delete(name)
+  if (crossOrigin) for (const name of CREDENTIAL_HEADERS) headers.delete(name)
   // §9.2.2 step 10: "User agents may set (`Accept`, `text/event-stream`)".
   headers.set('Accept', 'text/event-stream')
   // Reestablish step 5.3: "If the EventSource object's last event ID string

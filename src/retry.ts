@@ -95,6 +95,9 @@ export function resolveRetryPolicy(option: RetryOptions | false | undefined): Re
     }
   }
   if (policy.backoff < 1) throw new TypeError(`retry.backoff must be at least 1, got ${policy.backoff}`)
+  if (policy.limit < 1) {
+    throw new TypeError(`retry.limit must be at least 1, got ${policy.limit} (retry: false never reconnects)`)
+  }
   if (policy.shouldRetry !== undefined && typeof policy.shouldRetry !== 'function') {
     throw new TypeError('retry.shouldRetry must be a function')
   }

@@ -405,3 +405,15 @@ describe('retry.shouldRetry', () => {
     expect((await attempts(origin, key)).length).toBe(1)
   })
 })
+
+describe('retry settings are checked at construction', () => {
+  it('rejects a limit below 1, negative numbers and a backoff below 1 with a TypeError', () => {
+    // A limit of 0 would mean "fail before any failure"; `retry: false` is
+    // the way to say never reconnect, so 0 is a mistake to surface early.
+    const url = `${origin}/never-fetched`
+    expect(() => new EventSource(url, { retry: { limit: 0 } })).toThrow(TypeError)
+    expect(() => new EventSource(url, { retry: { delay: -1 } })).toThrow(TypeError)
+    expect(() => new EventSource(url, { retry: { backoff: 0.5 } })).toThrow(TypeError)
+    expect(() => new EventSource(url, { retry: { jitter: Number.NaN } })).toThrow(TypeError)
+  })
+})

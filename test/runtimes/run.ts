@@ -36,6 +36,8 @@ const REPORTS = join(ROOT, 'reports')
 const WORK = join(ROOT, '.tmp', 'runtimes')
 /** Longest a single test file may take in a shim runtime before it counts as hung. */
 const FILE_TIMEOUT_MS = 5 * 60_000
+/** Longest a whole vitest run may take (it normally takes about a minute). */
+const VITEST_TIMEOUT_MS = 12 * 60_000
 const bin = (name: string): string => join(ROOT, 'node_modules', '.bin', name)
 
 /** Test files every runtime runs, relative to the repository root. */
@@ -146,7 +148,7 @@ function vitestTarget(id: string, name: string, node: string): Target {
       const output = join(WORK, `${id}.json`)
       rmSync(output, { force: true })
       const args = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', VITEST_CONFIG, '--reporter=default', '--reporter=json', `--outputFile.json=${output}`]
-      const exit = await run(node, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } })
+      const exit = await run(node, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' }, timeoutMs: VITEST_TIMEOUT_MS })
       writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), exit.stdout + exit.stderr)
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
       let json: VitestJson | undefined
@@ -177,7 +179,7 @@ function vitestTarget(id: string, name: string, node: string): Target {
 }
 
 /** A runtime that runs each bundled test file as its own process. */
-function processTarget(id: string, probe: () => Promise<string | undefined>, command: () => string[], bundles: () => Map<string, string>): Target {
+function processTarget(id: string, probe: () => Promise<string | undefined>, command: () => string[], bundles: () => Map<string, string | { error: string }>): Target {
   return {
     id,
     runner: 'vitest API shim',
@@ -186,6 +188,12 @@ function processTarget(id: string, probe: () => Promise<string | undefined>, com
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
       const logLines: string[] = []
       for (const [file, path] of bundles()) {
+        if (typeof path !== 'string') {
+          const result: FileResult = { file, tests: [], errors: [path.error] }
+          countFile(result, counts)
+          log(fileLine(result, 0))
+          continue
+        }
         const [cmd, ...args] = command()
         const [exit, seconds] = await timed(() => run(cmd as string, [...args, path], { cwd: ROOT, timeoutMs: FILE_TIMEOUT_MS }))
         logLines.push(`==== ${file}\n${exit.stdout}${exit.stderr}`)
@@ -223,8 +231,13 @@ function browserTarget(id: string, kind: string, worker: boolean, shim: () => Sh
       const browser = await launchChromium()
       try {
         for (const file of portableFiles()) {
-          const script = await bundleTestFile(file, 'browser')
-          const [result, seconds] = await timed(async () => {
+          const [result, seconds] = await timed(async (): Promise<FileResult> => {
+            let script: string
+            try {
+              script = await bundleTestFile(file, 'browser')
+            } catch (error) {
+              return { file, tests: [], errors: [`could not bundle: ${error instanceof Error ? error.message : String(error)}`] }
+            }
             if (file !== WPT_SUITE) {
               const page = scripts.pageFor(file.replace(/[^\w.-]+/g, '_'), script)
               return runPage(browser, file, page, shim().config, worker, FILE_TIMEOUT_MS)
@@ -258,7 +271,8 @@ mkdirSync(join(REPORTS, 'runtimes'), { recursive: true })
 mkdirSync(join(WORK, 'bundles'), { recursive: true })
 
 let shim: ShimEnvironment | undefined
-const processBundles = new Map<string, string>()
+/** Test file → bundle path, or why it could not be bundled. */
+const processBundles = new Map<string, string | { error: string }>()
 const needShim = (): ShimEnvironment => {
   if (shim === undefined) throw new Error('shim environment not started')
   return shim
@@ -308,8 +322,12 @@ try {
     if (selected.some((t) => ['node20', 'deno', 'bun'].includes(t.id))) {
       for (const file of portableFiles()) {
         const path = join(WORK, 'bundles', `${file.replace(/[^\w.-]+/g, '_')}.mjs`)
-        writeFileSync(path, await bundleTestFile(file, 'process', shim.config))
-        processBundles.set(file, path)
+        try {
+          writeFileSync(path, await bundleTestFile(file, 'process', shim.config))
+          processBundles.set(file, path)
+        } catch (error) {
+          processBundles.set(file, { error: `could not bundle: ${error instanceof Error ? error.message : String(error)}` })
+        }
       }
     }
   }
@@ -322,7 +340,12 @@ try {
       continue
     }
     log(`  ${label} — ${target.runner}`)
-    const [counts, seconds] = await timed(() => target.run())
+    const [counts, seconds] = await timed(() =>
+      target.run().catch((error: unknown): Counts => {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+        return { passed: 0, failed: 1, skipped: 0, failures: [{ name: `${target.id} runner`, error: message }] }
+      }),
+    )
     printFailures(counts.failures)
     reports.push({ id: target.id, label, runner: target.runner, started: true, ...counts, seconds: seconds + probeSeconds })
   }

@@ -83,6 +83,7 @@ export interface SoakServerStats {
   requests: number
   /** Connections the server broke (everything but clean ends and the final response). */
   cuts: number
+  /** Responses by how they ended; `clean-end` is a normal end of body, counted here but not in `cuts`. */
   cutsByKind: Record<CutKind, number>
   /** Complete event frames written, re-sends included. */
   framesWritten: number

@@ -1,0 +1,502 @@
+// NODE-ONLY (spawns the built command line; not part of the cross-runtime suite).
+//
+// Issue 8: the command line is tested as a user runs it — the real binary
+// (dist/cli/main.js of a private build, see private-build.ts) in a child
+// process, against the scriptable SSE server, which logs the raw request
+// headers and bodies it received. Each case asserts the exit code, what went
+// to stdout (events only) and to stderr (status lines and the one-line reason).
+
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { at, attempts, header, scriptUrl, uniqueKey, type LoggedRequest, type Script } from '../support/script.js'
+import { privateBuild, ROOT, type PrivateBuild } from './private-build.js'
+
+const origin = inject('sseOrigin')
+const refusedOrigin = inject('sseRefusedOrigin')
+
+let build: PrivateBuild
+beforeAll(() => {
+  build = privateBuild('cli')
+})
+afterAll(() => {
+  build.remove()
+})
+
+interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  /** Wall-clock time from spawn to exit. */
+  ms: number
+}
+
+/** A child that does not exit by itself within this long is killed and the test fails. */
+const CLI_KILL_MS = 10_000
+
+/** Runs `eventsource-plus ...args` with pipes (so neither stdout nor stderr is a TTY). */
+function runCli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const started = performance.now()
+  const child = spawn(process.execPath, [build.cli, ...args], {
+    cwd: ROOT,
+    // FORCE_COLOR/NO_COLOR must not decide anything here: colour follows the TTY alone.
+    env: options.env ?? { PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+  if (options.stdin === undefined) child.stdin.end()
+  else child.stdin.end(options.stdin)
+  const killer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS)
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(killer)
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started })
+    })
+  })
+}
+
+/** Shown on failure: everything the child printed. */
+function describeRun(result: CliResult): string {
+  return `exit ${result.code} (${result.signal ?? 'no signal'})\n--- stdout ---\n${result.stdout}--- stderr ---\n${result.stderr}`
+}
+
+function expectExit(result: CliResult, code: number): void {
+  expect(result.code, describeRun(result)).toBe(code)
+}
+
+/** `--json` output: every stdout line must be one JSON object. */
+function jsonLines(stdout: string): Array<{ type: string; data: string; lastEventId: string }> {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { type: string; data: string; lastEventId: string })
+}
+
+/** The last non-empty stderr line: the one-line reason of a failure. */
+function lastStderrLine(result: CliResult): string {
+  const lines = result.stderr.split('\n').filter((line) => line !== '')
+  return lines[lines.length - 1] ?? ''
+}
+
+function body(request: LoggedRequest): string {
+  return Buffer.from(request.bodyBase64, 'base64').toString('utf8')
+}
+
+/** A script URL plus its key, for reading the server's log afterwards. */
+function scripted(label: string, script: Script): { url: string; key: string } {
+  const key = uniqueKey(`cli-${label}`)
+  return { url: scriptUrl(origin, key, script), key }
+}
+
+// A reset (`end: 'destroy'`) can make the client's kernel drop bytes it has
+// received but not yet handed over, so every script pauses ({ delay: 100 })
+// before it resets a connection whose events must arrive.
+
+// ESC: any colour or style sequence.
+const ANSI = /\u001b\[/
+
+describe('output', () => {
+  it('prints a readable block per event: type, id, and JSON data pretty-printed; no colour on a pipe', async () => {
+    const { url } = scripted('readable', [
+      {
+        chunks: ['event: update\nid: 7\ndata: {"a":1,"b":[true,"x"]}\n\n', 'data: plain text, {not json\n\n', 'data: line 1\ndata: line 2\n\n'],
+        end: 'hang',
+      },
+    ])
+    const result = await runCli(['-n', '3', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe(
+      'update  id: 7\n{\n  "a": 1,\n  "b": [\n    true,\n    "x"\n  ]\n}\n\n' +
+        // The id carries over to later events, as in the library.
+        'message  id: 7\nplain text, {not json\n\n' +
+        'message  id: 7\nline 1\nline 2\n\n',
+    )
+    expect(result.stdout).not.toMatch(ANSI)
+    expect(result.stderr).not.toMatch(ANSI)
+  })
+
+  it('leaves out the id when there is none', async () => {
+    const { url } = scripted('no-id', [{ chunks: ['data: hi\n\n'], end: 'hang' }])
+    const result = await runCli(['-n', '1', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe('message\nhi\n\n')
+  })
+
+  it('--json prints one JSON object per line with type, data and lastEventId, data left as sent', async () => {
+    const { url } = scripted('json', [
+      {
+        chunks: ['id: 1\ndata: {"token":"Hel"}\n\n', 'event: note\ndata: two\ndata: lines\n\n', 'id: 3\ndata: ünïcödé ✓\n\n'],
+        end: 'hang',
+      },
+    ])
+    const result = await runCli(['--json', '--max-events', '3', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout)).toEqual([
+      { type: 'message', data: '{"token":"Hel"}', lastEventId: '1' },
+      { type: 'note', data: 'two\nlines', lastEventId: '1' },
+      { type: 'message', data: 'ünïcödé ✓', lastEventId: '3' },
+    ])
+    expect(result.stdout.split('\n')).toHaveLength(4) // three lines and the final newline
+    expect(result.stdout).not.toMatch(ANSI)
+  })
+
+  it('status lines go to stderr only: stdout holds nothing but events', async () => {
+    const { url } = scripted('clean-stdout', [{ chunks: ['data: only\n\n'], end: 'hang' }])
+    const result = await runCli(['-n', '1', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe('message\nonly\n\n')
+    expect(result.stderr).toContain(`* connecting to ${url}`)
+    expect(result.stderr).toContain('* open')
+    expect(result.stderr).not.toContain('only')
+  })
+
+  it('--event prints only the listed types (repeatable)', async () => {
+    const { url } = scripted('filter', [
+      {
+        chunks: [
+          'event: a\ndata: 1\n\n',
+          'data: plain message\n\n',
+          'event: b\ndata: 2\n\n',
+          'event: c\ndata: 3\n\n',
+          'event: a\ndata: 4\n\n',
+        ],
+        end: 'hang',
+      },
+    ])
+    const result = await runCli(['--json', '--event', 'a', '--event', 'b', '-n', '3', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => `${event.type}:${event.data}`)).toEqual(['a:1', 'b:2', 'a:4'])
+  })
+
+  it('--event message prints unnamed events', async () => {
+    const { url } = scripted('filter-message', [
+      { chunks: ['event: other\ndata: no\n\n', 'data: yes\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['--json', '--event', 'message', '-n', '1', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout)).toEqual([{ type: 'message', data: 'yes', lastEventId: '' }])
+  })
+})
+
+describe('request', () => {
+  it('-H is repeatable and the server sees every header; Accept stays text/event-stream', async () => {
+    const { url, key } = scripted('headers', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const result = await runCli([
+      '-H',
+      'Authorization: Bearer s3cret',
+      '--header',
+      'X-Trace:  abc 123 ',
+      '-H',
+      'X-Empty:',
+      '-n',
+      '1',
+      url,
+    ])
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(request.method).toBe('GET')
+    expect(header(request, 'authorization')).toBe('Bearer s3cret')
+    expect(header(request, 'x-trace')).toBe('abc 123')
+    expect(header(request, 'x-empty')).toBe('')
+    expect(header(request, 'accept')).toBe('text/event-stream')
+  })
+
+  it('-d TEXT sends a POST with that body', async () => {
+    const { url, key } = scripted('data-text', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const result = await runCli(['-H', 'Content-Type: application/json', '-d', '{"prompt":"hi"}', '-n', '1', url])
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(request.method).toBe('POST')
+    expect(body(request)).toBe('{"prompt":"hi"}')
+    expect(header(request, 'content-type')).toBe('application/json')
+  })
+
+  it('-X sets the method (case-insensitively), with or without a body', async () => {
+    const put = scripted('method-put', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const report = scripted('method-report', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const [withBody, withoutBody] = await Promise.all([
+      runCli(['-X', 'put', '-d', 'payload', '-n', '1', put.url]),
+      runCli(['--method', 'REPORT', '-n', '1', report.url]),
+    ])
+    expectExit(withBody, 0)
+    expectExit(withoutBody, 0)
+    const putRequest = at(await attempts(origin, put.key, { min: 1 }), 0)
+    expect(putRequest.method).toBe('PUT')
+    expect(body(putRequest)).toBe('payload')
+    const reportRequest = at(await attempts(origin, report.key, { min: 1 }), 0)
+    expect(reportRequest.method).toBe('REPORT')
+    expect(body(reportRequest)).toBe('')
+  })
+
+  it('-d @FILE sends the file as the body, byte for byte', async () => {
+    const file = join(build.dir, 'body.json')
+    const content = '{\n  "prompt": "ünïcödé ✓",\n  "n": 1\n}\n'
+    writeFileSync(file, content)
+    const { url, key } = scripted('data-file', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const result = await runCli(['-d', `@${file}`, '-n', '1', url])
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(request.method).toBe('POST')
+    expect(body(request)).toBe(content)
+  })
+
+  it('-d @- sends all of stdin as the body', async () => {
+    const { url, key } = scripted('data-stdin', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const stdin = `${'{"prompt":"a long prompt"}\n'.repeat(5000)}end`
+    const result = await runCli(['-d', '@-', '-n', '1', url], { stdin })
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(request.method).toBe('POST')
+    expect(body(request)).toBe(stdin)
+  })
+
+  it('-d @missing fails with exit 2 and a one-line reason naming the file', async () => {
+    const missing = join(build.dir, 'no-such-file.json')
+    const result = await runCli(['-d', `@${missing}`, `${origin}/unused`])
+    expectExit(result, 2)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(result.stderr).toContain('no-such-file.json')
+    expect(result.stdout).toBe('')
+  })
+
+  it('--last-event-id is sent as Last-Event-ID from the first request', async () => {
+    const { url, key } = scripted('last-id', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const result = await runCli(['--last-event-id', '42', '--json', '-n', '1', url])
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(header(request, 'last-event-id')).toBe('42')
+    // The initial id is also the event's lastEventId until the stream sets one.
+    expect(jsonLines(result.stdout)).toEqual([{ type: 'message', data: 'x', lastEventId: '42' }])
+  })
+})
+
+describe('exit codes', () => {
+  it('--max-events N: exit 0 after N printed events while the stream stays open', async () => {
+    const { url, key } = scripted('max', [{ chunks: ['data: 1\n\n', 'data: 2\n\n', 'data: 3\n\n'], end: 'hang' }])
+    const result = await runCli(['--json', '-n', '2', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['1', '2'])
+    // Exiting closed the connection (the server would have held it open).
+    const [request] = await attempts(origin, key, { min: 1, closed: 1 })
+    expect(request?.closedByClient).toBe(true)
+  })
+
+  it('204 is a clean stop: exit 0, no reconnect', async () => {
+    const { url, key } = scripted('204', [{ status: 204 }])
+    const result = await runCli([url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/204/)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
+  it('204 after events on a reconnect: the events, then exit 0', async () => {
+    const { url } = scripted('204-after', [{ chunks: ['retry: 50\nid: 1\ndata: a\n\n'] }, { status: 204 }])
+    const result = await runCli(['--json', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
+  })
+
+  for (const status of [404, 500]) {
+    it(`${status}: exit 1 with a one-line reason naming the status on stderr, no retry`, async () => {
+      const { url, key } = scripted(`status-${status}`, [
+        { status, headers: { 'Content-Type': 'text/plain' }, chunks: ['nope'] },
+      ])
+      const result = await runCli([url])
+      expectExit(result, 1)
+      expect(result.stdout).toBe('')
+      const reason = lastStderrLine(result)
+      expect(reason).toMatch(/^eventsource-plus: /)
+      expect(reason).toContain(String(status))
+      expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+    })
+  }
+
+  it('a wrong Content-Type: exit 1 with a one-line reason naming the type', async () => {
+    const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'application/json' }, chunks: ['{"a":1}'] }])
+    const result = await runCli([url])
+    expectExit(result, 1)
+    expect(result.stdout).toBe('')
+    const reason = lastStderrLine(result)
+    expect(reason).toMatch(/^eventsource-plus: /)
+    expect(reason).toMatch(/content.type/i)
+    expect(reason).toContain('application/json')
+  })
+
+  it('--no-reconnect: a clean end of stream exits 0 after the events, one request', async () => {
+    const { url, key } = scripted('no-reconnect', [{ chunks: ['id: 1\ndata: a\n\n', 'data: b\n\n'] }])
+    const result = await runCli(['--json', '--no-reconnect', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a', 'b'])
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
+  it('--no-reconnect: a broken stream exits 1', async () => {
+    const { url } = scripted('no-reconnect-broken', [{ chunks: ['data: a\n\n', { delay: 100 }], end: 'destroy' }])
+    const result = await runCli(['--json', '--no-reconnect', url])
+    expectExit(result, 1)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+  })
+
+  it('a request with a body whose stream ends cleanly exits 0 and is not re-sent', async () => {
+    const { url, key } = scripted('post-end', [{ chunks: ['id: 1\ndata: a\n\n', 'event: done\ndata: [DONE]\n\n'] }])
+    const result = await runCli(['--json', '-d', '{}', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.type)).toEqual(['message', 'done'])
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
+  it('a refused connection with --retry-limit 1: exit 1 with a one-line reason', async () => {
+    const result = await runCli(['--retry-limit', '1', `${refusedOrigin}/events`])
+    expectExit(result, 1)
+    expect(result.stdout).toBe('')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+  })
+
+  it('--retry-limit N: gives up after N consecutive failed attempts (ones that never opened)', async () => {
+    // The first attempt opens and sets a short reconnection time; every later
+    // one is reset before any response, so those count as failed.
+    const { url, key } = scripted('retry-limit', {
+      attempts: [{ chunks: ['retry: 50\nid: 1\ndata: a\n\n', { delay: 100 }], end: 'destroy' }],
+      then: { destroyBeforeHeaders: true },
+    })
+    const result = await runCli(['--json', '--retry-limit', '3', url])
+    expectExit(result, 1)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+    // One that opened, then three failures.
+    expect(await attempts(origin, key, { min: 5, timeout: 500 })).toHaveLength(4)
+  })
+
+  it('--timeout 300ms: exit 124 when nothing ends the run in time', async () => {
+    const { url } = scripted('timeout', [{ chunks: [': quiet\n\n'], end: 'hang' }])
+    const result = await runCli(['--timeout', '300ms', url])
+    expectExit(result, 124)
+    expect(result.ms).toBeGreaterThanOrEqual(300)
+    expect(result.ms).toBeLessThan(5000)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: .*300 ms/)
+  })
+
+  it('--inactivity-timeout: a silent connection is re-established and resumed', async () => {
+    const { url, key } = scripted('inactivity', [
+      { chunks: ['retry: 50\nid: 1\ndata: a\n\n'], end: 'hang' },
+      { chunks: ['id: 2\ndata: b\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['--json', '--inactivity-timeout', '300ms', '-n', '2', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a', 'b'])
+    const requests = await attempts(origin, key, { min: 2 })
+    expect(header(at(requests, 1), 'last-event-id')).toBe('1')
+  })
+})
+
+describe('resume', () => {
+  it('the server drops mid-stream: the CLI reconnects with Last-Event-ID and prints every event exactly once', async () => {
+    const { url, key } = scripted('resume', [
+      // A half-sent event before the reset must not be printed.
+      { chunks: ['retry: 100\n\n', 'id: 1\ndata: one\n\n', 'id: 2\ndata: two\n\n', 'id: 3\ndata: thr', { delay: 100 }], end: 'destroy' },
+      { chunks: ['id: 3\ndata: three\n\n', 'id: 4\ndata: four\n\n'] },
+      { chunks: ['id: 5\ndata: five\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['--json', '-n', '5', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout)).toEqual([
+      { type: 'message', data: 'one', lastEventId: '1' },
+      { type: 'message', data: 'two', lastEventId: '2' },
+      { type: 'message', data: 'three', lastEventId: '3' },
+      { type: 'message', data: 'four', lastEventId: '4' },
+      { type: 'message', data: 'five', lastEventId: '5' },
+    ])
+    const requests = await attempts(origin, key, { min: 3 })
+    expect(requests.map((request) => header(request, 'last-event-id'))).toEqual([null, '2', '4'])
+    // Status lines: stderr tells of each reconnect and its delay; stdout has none.
+    expect(result.stderr).toMatch(/reconnecting in 100 ms/)
+    expect(result.stderr.match(/\* open/g)).toHaveLength(3)
+  })
+
+  it('resumes a POST stream that broke (the body re-sent with Last-Event-ID), then exits 0 on its clean end', async () => {
+    const { url, key } = scripted('resume-post', [
+      { chunks: ['retry: 50\n\n', 'id: 1\ndata: Hel\n\n', { delay: 100 }], end: 'destroy' },
+      { chunks: ['id: 2\ndata: lo\n\n', 'event: done\ndata: [DONE]\n\n'] },
+    ])
+    const result = await runCli(['--json', '-d', '{"prompt":"hi"}', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['Hel', 'lo', '[DONE]'])
+    const requests = await attempts(origin, key, { min: 2 })
+    expect(requests).toHaveLength(2)
+    expect(header(at(requests, 1), 'last-event-id')).toBe('1')
+    expect(requests.map(body)).toEqual(['{"prompt":"hi"}', '{"prompt":"hi"}'])
+  })
+})
+
+describe('command line', () => {
+  it('an unknown flag: exit 2, the problem and a pointer to --help on stderr', async () => {
+    const result = await runCli(['--bogus', `${origin}/x`])
+    expectExit(result, 2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain('--bogus')
+    expect(result.stderr).toContain('--help')
+  })
+
+  it.each([
+    [[], 'URL'],
+    [['-n', '0', 'http://127.0.0.1:1/'], '--max-events'],
+    [['--timeout', 'soon', 'http://127.0.0.1:1/'], '--timeout'],
+    [['--retry-limit', '-1', 'http://127.0.0.1:1/'], '--retry-limit'],
+    [['-H', 'no colon', 'http://127.0.0.1:1/'], 'Name: value'],
+    [['http://a/', 'http://b/'], 'one URL'],
+  ])('bad usage %j: exit 2 naming the problem', async (args, problem) => {
+    const result = await runCli(args)
+    expectExit(result, 2)
+    expect(result.stderr).toContain(problem)
+    expect(result.stdout).toBe('')
+  })
+
+  it('an invalid URL: exit 2 with a one-line reason', async () => {
+    const result = await runCli(['not a url'])
+    expectExit(result, 2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(result.stderr).toMatch(/^eventsource-plus: .*not a url/i)
+  })
+
+  it('--help: exit 0, every option, the exit codes and examples', async () => {
+    const result = await runCli(['--help'])
+    expectExit(result, 0)
+    for (const option of [
+      '-H, --header',
+      '-X, --method',
+      '-d, --data',
+      '@-',
+      '--last-event-id',
+      '--event',
+      '--max-events',
+      '--timeout',
+      '--inactivity-timeout',
+      '--no-reconnect',
+      '--retry-limit',
+      '--json',
+      '--help',
+      '--version',
+    ]) {
+      expect(result.stdout).toContain(option)
+    }
+    expect(result.stdout).toMatch(/Exit codes:\n\s+0 .*\n(?:.*\n)*?\s+1 .*\n\s+2 .*\n\s+124 /)
+    expect(result.stdout).toMatch(/Examples:\n\s+eventsource-plus /)
+    expect(result.stderr).toBe('')
+  })
+
+  it('--version prints the package version', async () => {
+    const result = await runCli(['--version'])
+    expectExit(result, 0)
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default as { version: string }
+    expect(result.stdout).toBe(`${version}\n`)
+  })
+})

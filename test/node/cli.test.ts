@@ -6,7 +6,7 @@
 // headers and bodies it received. Each case asserts the exit code, what went
 // to stdout (events only) and to stderr (status lines and the one-line reason).
 
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -181,6 +181,49 @@ describe('output', () => {
     const result = await runCli(['--json', '--event', 'message', '-n', '1', url])
     expectExit(result, 0)
     expect(jsonLines(result.stdout)).toEqual([{ type: 'message', data: 'yes', lastEventId: '' }])
+  })
+})
+
+// util-linux `script` runs a command on a pseudo-terminal: the only way to give
+// the child a real TTY without a native module.
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
+
+/** Runs the CLI with stdout (and stderr, unless redirected) on a pseudo-terminal. */
+async function runOnTty(args: string[], stderrToNull: boolean): Promise<CliResult> {
+  const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`
+  const command = [process.execPath, build.cli, ...args].map(quote).join(' ') + (stderrToNull ? ' 2>/dev/null' : '')
+  const started = performance.now()
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+  child.stdin.end()
+  const killer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS)
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(killer)
+      resolve({ code, signal, stdout, stderr: '', ms: performance.now() - started })
+    })
+  })
+}
+
+describe.skipIf(!hasScript)('on a terminal', () => {
+  it('colours the readable output and the status lines', async () => {
+    const { url } = scripted('tty', [{ chunks: ['id: 5\ndata: {"a":1}\n\n'], end: 'hang' }])
+    const result = await runOnTty(['-n', '1', url], false)
+    expectExit(result, 0)
+    // Bold cyan type, dim id, then the pretty JSON uncoloured.
+    expect(result.stdout).toContain('\u001b[1m\u001b[36mmessage\u001b[39m\u001b[22m\u001b[2m  id: 5\u001b[22m')
+    expect(result.stdout).toContain('{\r\n  "a": 1\r\n}')
+    expect(result.stdout).toMatch(/\u001b\[32m\* open/)
+  })
+
+  it('--json stays plain JSON even on a terminal', async () => {
+    const { url } = scripted('tty-json', [{ chunks: ['id: 5\ndata: {"a":1}\n\n'], end: 'hang' }])
+    const result = await runOnTty(['--json', '-n', '1', url], true)
+    expectExit(result, 0)
+    expect(result.stdout).not.toMatch(ANSI)
+    expect(JSON.parse(result.stdout.trim())).toEqual({ type: 'message', data: '{"a":1}', lastEventId: '5' })
   })
 })
 

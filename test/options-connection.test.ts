@@ -208,6 +208,27 @@ describe('maxBufferSize', () => {
     expect(events.summary()).toEqual(['open @1', 'error @0', 'open @1', 'message "after" @1'])
   })
 
+  it('an overflow counts as a failed attempt: repeated overflows back off and reach the limit', async () => {
+    // The connection opened each time, but the stream was unusable: without
+    // this, a server resending an oversized event would be re-downloaded at
+    // the full reconnect rate forever (found by the hostile-server tests).
+    const key = uniqueKey('buffer-backoff')
+    const oversized = { chunks: [`data: ${'x'.repeat(2000)}`], end: 'hang' as const }
+    const es = track(
+      new EventSource(scriptUrl(origin, key, [oversized]), {
+        maxBufferSize: 1000,
+        retry: { delay: 20, backoff: 2, limit: 4 },
+      }),
+    )
+    const events = collect(es)
+    await events.waitForType('error', 4)
+    const errors = events.events.filter((e) => e.type === 'error').map((e) => e.event as EventSourceErrorEvent)
+    // Failures 1–3 reconnect after 20, 40, 80 ms; the 4th reaches the limit.
+    expect(errors.map((e) => e.reconnectDelay)).toEqual([20, 40, 80, undefined])
+    expect(errors.map((e) => e.willReconnect)).toEqual([true, true, true, false])
+    expect(es.readyState).toBe(EventSource.CLOSED)
+  })
+
   it('events up to the limit pass', async () => {
     const key = uniqueKey('buffer-under')
     const data = 'z'.repeat(900)

@@ -227,6 +227,28 @@ describe.skipIf(!hasScript)('on a terminal', () => {
   })
 })
 
+describe('in a pipe', () => {
+  it('stops quietly (exit 0, no stack trace) when the reader closes the pipe, as `… | head -1` does', async () => {
+    const { url } = scripted('epipe', [
+      { chunks: ['data: 1\n\n', { delay: 200 }, 'data: 2\n\n', { delay: 200 }, 'data: 3\n\n'], end: 'hang' },
+    ])
+    const child = spawn(process.execPath, [build.cli, '--json', url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+    // Like `head -1`: read the first line, then close our end of the pipe.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    child.stdout.destroy()
+    const killer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS)
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+    )
+    clearTimeout(killer)
+    const result = { code, signal, stdout: '', stderr, ms: 0 }
+    expect(stderr, describeRun(result)).not.toMatch(/EPIPE|Error:|\n\s+at /)
+    expectExit(result, 0)
+  })
+})
+
 describe('request', () => {
   it('-H is repeatable and the server sees every header; Accept stays text/event-stream', async () => {
     const { url, key } = scripted('headers', [{ chunks: ['data: x\n\n'], end: 'hang' }])

@@ -15,7 +15,7 @@
 // Convention: a snippet that leaves a stream open (and so never ends by itself)
 // is marked in README.md by `<!-- snippet: open-ended -->` on the line before
 // its block. The harness stops it — `process.exit(0)` in the child, over IPC —
-// once the server has sent it an event and 300 ms passed for its handlers to
+// once the server has sent it an event and 500 ms passed for its handlers to
 // run. An unmarked snippet must end by itself within the time limit.
 
 import { spawn, spawnSync } from 'node:child_process'
@@ -31,7 +31,7 @@ const WORK_DIR = join(ROOT, '.tmp', `readme-${process.pid}-${Math.random().toStr
 /** A snippet still running after this long (unless open-ended and stopped) fails. */
 const SNIPPET_LIMIT_MS = 10_000
 /** How long an open-ended snippet may run on after its first event, for its handlers. */
-const SETTLE_MS = 300
+const SETTLE_MS = 500
 
 // ---------------------------------------------------------------------------
 // The README's snippets
@@ -46,7 +46,8 @@ interface Snippet {
 }
 
 function readmeSnippets(): Snippet[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  // README_FILE: try a draft of the README before it replaces the real one.
+  const readme = readFileSync(process.env.README_FILE ?? join(ROOT, 'README.md'), 'utf8')
   const lines = readme.split('\n')
   const snippets: Snippet[] = []
   let heading = '(top)'

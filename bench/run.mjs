@@ -45,8 +45,8 @@ if (args.help) {
 }
 
 const params = args.quick
-  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 50, latencyWarmup: 5, latencyInterval: 20, idleConnections: 1_000 }
-  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 20, idleConnections: 1_000 }
+  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, idleConnections: 1_000 }
+  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 200, latencyWarmup: 20, latencyInterval: 10, idleConnections: 1_000 }
 const rounds = Number(args.rounds ?? (args.quick ? 3 : 5))
 const clients = args.clients ? args.clients.split(',') : CLIENTS
 const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'bundle']

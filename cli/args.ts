@@ -111,6 +111,7 @@ export function parseDuration(flag: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
   if (match === null) throw new UsageError(`${flag} takes a duration like 500ms, 30s or 2m, got '${text}'`)
   const amount = Number(match[1])
+  if (amount === 0) throw new UsageError(`${flag} must be above 0, got '${text}'`)
   const unit = match[2] ?? 's'
   return Math.round(unit === 'ms' ? amount : unit === 's' ? amount * 1000 : amount * 60_000)
 }
@@ -148,7 +149,7 @@ Exit codes:
 Examples:
   eventsource-plus https://example.com/events
   eventsource-plus --json -n 10 https://example.com/events | jq .data
-  eventsource-plus -H 'Authorization: Bearer $TOKEN' -d '{"prompt":"hi"}' \\
+  eventsource-plus -H "Authorization: Bearer $TOKEN" -d '{"prompt":"hi"}' \\
       -H 'Content-Type: application/json' https://api.example.com/v1/stream
   echo '{"prompt":"hi"}' | eventsource-plus -d @- https://api.example.com/v1/stream
   eventsource-plus --last-event-id 42 --event update https://example.com/feed

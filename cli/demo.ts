@@ -14,6 +14,8 @@ const log = (text: string): void => {
 
 async function chat(origin: string, token: string): Promise<string> {
   let answer = ''
+  // The answer streams onto one indented line, broken where a request is logged.
+  let atLineStart = true
   for await (const event of fetchEvents(`${origin}/v1/chat`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -23,14 +25,15 @@ async function chat(origin: string, token: string): Promise<string> {
       const resume = new Headers(init?.headers).get('last-event-id')
       if (resume === null) log('  → POST /v1/chat')
       else log(`\n  ✂ connection dropped\n  → POST /v1/chat with Last-Event-ID: ${resume} (resuming)`)
-      process.stdout.write('  ')
+      atLineStart = true
       return fetch(input, init)
     },
   })) {
     if (event.type === 'done') break
     const { token: piece } = JSON.parse(event.data) as { token: string }
     answer += piece
-    process.stdout.write(piece)
+    process.stdout.write(atLineStart ? `  ${piece}` : piece)
+    atLineStart = false
   }
   return answer
 }

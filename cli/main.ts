@@ -107,6 +107,12 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
       source.close()
       resolve(code)
     }
+    // `eventsource-plus URL | head -1`: the reader went away, which is a
+    // normal way to stop, not a crash.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') finish(EXIT.ok)
+      else throw error
+    })
     if (options.timeout !== undefined) {
       const limit = options.timeout
       timer = setTimeout(() => {
@@ -127,7 +133,8 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
     if (wanted.size > 0) for (const type of wanted) source.addEventListener(type, print)
     else interceptAllMessages(source, print)
 
-    source.addEventListener('open', () => status('green', `* open (${source.url})`))
+    // An open connection always answered 200 with an event stream (§9.2.3).
+    source.addEventListener('open', () => status('green', `* open: 200 text/event-stream (${source.url})`))
     source.addEventListener('error', (event: EventSourceErrorEvent) => {
       if (event.willReconnect) {
         status('yellow', `* ${event.message}`)
@@ -136,7 +143,8 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
       // The spec's "stop" signal (204), or a clean end that is not followed
       // by a reconnect (--no-reconnect, or a non-GET stream).
       const cleanStop = event.status === 204 || (event.status === undefined && event.cause === undefined)
-      status(cleanStop ? 'dim' : 'red', cleanStop ? `* ${event.message}` : `eventsource-plus: ${event.message}`)
+      const stopLine = event.status === 204 ? '* the server said stop (204 No Content)' : '* the stream ended'
+      status(cleanStop ? 'dim' : 'red', cleanStop ? stopLine : `eventsource-plus: ${event.message}`)
       finish(cleanStop ? EXIT.ok : EXIT.failed)
     })
   })

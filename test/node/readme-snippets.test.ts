@@ -392,7 +392,7 @@ const CHECKS: Record<string, Check[]> = {
       server: { eventsThen: 401 },
       verify(run) {
         expect(stdoutLines(run)).toEqual([
-          expect.stringMatching(/^retrying in 100 ms: /),
+          expect.stringMatching(/; reconnecting in 100 ms$/),
           'gave up: 401 Bearer realm="example"',
         ])
       },

@@ -45,8 +45,8 @@ if (args.help) {
 }
 
 const params = args.quick
-  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, idleConnections: 1_000 }
-  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 200, latencyWarmup: 20, latencyInterval: 10, idleConnections: 1_000 }
+  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 1, idleConnections: 1_000 }
+  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 2, idleConnections: 1_000 }
 const rounds = Number(args.rounds ?? (args.quick ? 3 : 5))
 const clients = args.clients ? args.clients.split(',') : CLIENTS
 const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'bundle']
@@ -168,12 +168,17 @@ try {
     let order = clients.map((_, i) => clients[(i + round) % clients.length])
     if (round % 2 === 1) order = order.reverse()
     process.stdout.write(`round ${round + 1}/${rounds} (${order.join(', ')})\n`)
-    for (const scenario of workerScenarios) {
+    // Latency varies more from process to process than within one, so it
+    // gets `latencyRuns` processes per client per round (order reversed each time).
+    const steps = workerScenarios.flatMap((s) => (s === 'latency' ? Array(params.latencyRuns).fill(s) : [s]))
+    let latencyRun = 0
+    for (const scenario of steps) {
+      const stepOrder = scenario === 'latency' && latencyRun++ % 2 === 1 ? [...order].reverse() : order
       if (scenario === 'small' || scenario === 'large') {
         const check = await runWorker({ client: 'server', scenario, base: server.base, params })
         if (check.ok) serverCheck[scenario].push(check.result)
       }
-      for (const client of order) {
+      for (const client of stepOrder) {
         const outcome = await runWorker({ client, scenario, base: server.base, params })
         const mark = outcome.ok ? '.' : 'x'
         process.stdout.write(mark)
@@ -379,7 +384,7 @@ const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.j
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
   `${rounds} rounds${args.quick ? ' (--quick)' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
-  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyEvents} events ${params.latencyInterval} ms apart; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
+  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} process(es) per client per round, ${params.latencyEvents} events ${params.latencyInterval} ms apart each; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
 ].join('\n')
 
 const lines = []

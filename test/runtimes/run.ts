@@ -85,6 +85,11 @@ function printFailures(failures: Failure[]): void {
   for (const f of failures) log(`    FAIL ${f.name}\n      ${f.error.split('\n').join('\n      ')}`)
 }
 
+function withoutColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _force, ...rest } = env
+  return rest
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now()
   const value = await work()
@@ -148,7 +153,7 @@ function vitestTarget(id: string, name: string, node: string): Target {
       const output = join(WORK, `${id}.json`)
       rmSync(output, { force: true })
       const args = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', VITEST_CONFIG, '--reporter=default', '--reporter=json', `--outputFile.json=${output}`]
-      const exit = await run(node, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' }, timeoutMs: VITEST_TIMEOUT_MS })
+      const exit = await run(node, args, { cwd: ROOT, env: { ...withoutColor(process.env), NO_COLOR: '1' }, timeoutMs: VITEST_TIMEOUT_MS })
       writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), exit.stdout + exit.stderr)
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
       let json: VitestJson | undefined

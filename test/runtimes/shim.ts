@@ -442,7 +442,8 @@ class Runner {
       if (error instanceof SkipSignal) skipped = true
       else errors.push(error)
     }
-    const after = [...cleanups, ...scope.afterEach.flatMap((hooks) => [...hooks].reverse())]
+    // As vitest: afterEach hooks child first, then what beforeEach hooks returned.
+    const after = [...scope.afterEach.flatMap((hooks) => [...hooks].reverse()), ...cleanups]
     for (const hook of after) {
       try {
         await withTimeout(() => (hook as (c: TestContext) => unknown)(context), this.#config.hookTimeout, 'afterEach hook')

@@ -6,19 +6,11 @@
 
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import chromium from '@sparticuz/chromium'
-import { type Browser, chromium as playwright } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import type { FileResult, ShimConfig } from './shim.js'
 
-/** @sparticuz/chromium's defaults are for AWS Lambda. Two of them would make this not a browser
- *  as users have it: `--disable-web-security` (no CORS, no same-origin policy — much of what the
- *  suites check) and `--single-process` (closing one page's context takes the browser down). */
-const NOT_A_USERS_BROWSER = new Set(['--disable-web-security', '--single-process', '--disable-site-isolation-trials', '--allow-running-insecure-content'])
-
-export async function launchChromium(): Promise<Browser> {
-  const args = chromium.args.filter((arg) => !NOT_A_USERS_BROWSER.has(arg))
-  return playwright.launch({ executablePath: await chromium.executablePath(), args, headless: true })
-}
+// The browser as users have it: the same launch (and dropped Lambda flags) as the conformance run.
+export { launchChromium } from '../../wpt-fixtures/run-chromium.js'
 
 export interface StaticFiles {
   origin: string

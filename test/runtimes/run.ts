@@ -19,9 +19,10 @@
 // `node … test/runtimes/run.ts node20 deno --files=decoding` runs only the runtimes named, and
 // only the matching test files in the shim runtimes.
 
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { startFixtureServer } from '../../wpt-fixtures/server.js'
 import { ROOT, bundleTestFile } from './bundle.js'
 import { launchChromium, runPage, serveScripts } from './browser.js'
 import { runPackageChecks } from './package-smoke.js'
@@ -159,7 +160,7 @@ function vitestTarget(id: string, name: string, node: string): Target {
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
       let json: VitestJson | undefined
       try {
-        json = JSON.parse((await import('node:fs')).readFileSync(output, 'utf8')) as VitestJson
+        json = JSON.parse(readFileSync(output, 'utf8')) as VitestJson
       } catch {
         json = undefined
       }
@@ -232,7 +233,6 @@ function browserTarget(id: string, kind: string, worker: boolean, shim: () => Sh
     },
     run: async () => {
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
-      const { startFixtureServer } = await import('../../wpt-fixtures/server.js')
       const scripts = await serveScripts()
       const browser = await launchChromium()
       try {

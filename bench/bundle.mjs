@@ -8,13 +8,14 @@ import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // `--plus DIR` (run.mjs) sizes another copy of this client's source: DIR/src/index.ts.
-const plus = process.env.BENCH_PLUS ? `${process.env.BENCH_PLUS}/src/index.ts` : './src/index.ts'
+// Read when sizing, not at import: run.mjs sets it after importing this module.
+const plus = () => (process.env.BENCH_PLUS ? `${process.env.BENCH_PLUS}/src/index.ts` : './src/index.ts')
 
 /** What each client's bundle is built from. */
 export const ENTRIES = {
-  'eventsource-plus': { contents: `export { EventSource } from '${plus}'`, platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
-  'eventsource-plus/fetchEvents': { contents: `export { fetchEvents } from '${plus}'`, platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
-  'eventsource-plus (whole index)': { contents: `export * from '${plus}'`, platform: 'browser', note: 'every export of src/index.ts', extra: true },
+  'eventsource-plus': { contents: () => `export { EventSource } from '${plus()}'`, platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
+  'eventsource-plus/fetchEvents': { contents: () => `export { fetchEvents } from '${plus()}'`, platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
+  'eventsource-plus (whole index)': { contents: () => `export * from '${plus()}'`, platform: 'browser', note: 'every export of src/index.ts', extra: true },
   eventsource: { contents: "export { EventSource } from 'eventsource'", platform: 'browser', note: 'with eventsource-parser' },
   undici: {
     contents: "export { EventSource } from 'undici'",
@@ -29,7 +30,7 @@ export const ENTRIES = {
 export async function bundleSize(name) {
   const entry = ENTRIES[name]
   const result = await build({
-    stdin: { contents: entry.contents, resolveDir: root, loader: 'ts', sourcefile: `${name}-entry.ts` },
+    stdin: { contents: typeof entry.contents === 'function' ? entry.contents() : entry.contents, resolveDir: root, loader: 'ts', sourcefile: `${name}-entry.ts` },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -46,6 +47,6 @@ export async function bundleSize(name) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const name of Object.keys(ENTRIES)) {
     const size = await bundleSize(name)
-    console.log(`${name.padEnd(32)} ${String(size.minified).padStart(8)} B min  ${(size.gzip / 1024).toFixed(2).padStart(7)} KB min+gz`)
+    console.log(`${name.padEnd(32)} ${String(size.minified).padStart(8)} B min  ${String(size.gzip).padStart(7)} B min+gz (${(size.gzip / 1000).toFixed(2)} kB)`)
   }
 }

@@ -11,7 +11,7 @@
 //
 // Writes reports/bench.json and reports/bench.md (the table, with the date
 // and the machine, ready for the README).
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     out: { type: 'string', default: 'reports/bench.json' },
     plus: { type: 'string' },
+    pin: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -39,6 +40,7 @@ if (args.help) {
   --quick      3 rounds and shorter streams (a smoke run, not a figure of record)
   --rounds N   rounds (default 5; medians over rounds)
   --plus DIR   measure eventsource-plus from another copy (DIR/dist/index.js, DIR/src/index.ts), e.g. a prototype
+  --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
   --out FILE   where the JSON goes (a .md beside it); default reports/bench.json
   clients:     ${CLIENTS.join(', ')}`)
   process.exit(0)
@@ -68,9 +70,20 @@ const SCENARIOS = {
 
 const EXEC_ARGV = ['--expose-gc', '--no-warnings']
 
+/** `--pin`: the server on CPU 0, the client under test on CPU 1, every thread of each. */
+function pin(child, cpu) {
+  if (!args.pin) return
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(child.pid)], { stdio: 'ignore' })
+  } catch (error) {
+    throw new Error(`--pin: taskset failed (${error.message})`)
+  }
+}
+
 function startServer() {
   return new Promise((resolve, reject) => {
     const child = fork(here('./server.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    pin(child, 0)
     child.once('message', ({ port }) => resolve({ child, base: `http://127.0.0.1:${port}` }))
     child.once('error', reject)
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
@@ -83,6 +96,7 @@ function runWorker(job, timeoutMs = 180_000) {
       execArgv: EXEC_ARGV,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     })
+    pin(child, 1)
     let stderr = ''
     let settled = false
     const finish = (outcome) => {
@@ -235,6 +249,7 @@ const report = {
   loadAverage: { before: loadBefore, after: os.loadavg() },
   rounds,
   quick: args.quick,
+  pinned: args.pin,
   params,
   versions,
   notes: NOTES,
@@ -383,7 +398,7 @@ const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.j
 
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
-  `${rounds} rounds${args.quick ? ' (--quick)' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
+  `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
   `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} process(es) per client per round, ${params.latencyEvents} events ${params.latencyInterval} ms apart each; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
 ].join('\n')
 

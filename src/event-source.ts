@@ -10,6 +10,8 @@
  */
 import { CLOSED, CONNECTING, Connection, OPEN, type ConnectionSink, type ReadyState } from './connection.js'
 import { EventSourceErrorEvent } from './errors.js'
+import { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
+import { SourceMessageEvent } from './message-event.js'
 import { getEventHandler, setEventHandler, type EventHandler } from './event-handler.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
 import { validateRequestOptions, type Provider } from './request.js'
@@ -60,13 +62,6 @@ export interface EventSourceEventMap {
   message: MessageEvent<string>
   error: EventSourceErrorEvent
 }
-
-/**
- * The default `maxBufferSize`: 16 Mi characters (32 MiB of string) for an
- * unfinished line or event, far above any real event and far below what
- * exhausts a process.
- */
-export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
 
 // `fromReadableStream()` passes its stream to the constructor under this key,
 // which no user can spell.
@@ -188,7 +183,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
       message: (message, lastEventId, origin) => {
         // Dispatch steps 4–6: a MessageEvent of type `message`, or of the
         // event type buffer's value when it is not empty.
-        this.dispatchEvent(new MessageEvent(message.event ?? 'message', { data: message.data, origin, lastEventId }))
+        this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, lastEventId))
       },
       error: (error) => {
         if (!error.willReconnect) this.#removeAbortListener?.()

@@ -10,6 +10,13 @@
  */
 import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser'
 
+/**
+ * The default `maxBufferSize`: 16 Mi characters (32 MiB of string) for an
+ * unfinished line or event, far above any real event and far below what
+ * exhausts a process.
+ */
+export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
+
 /** What the decoder reports while it reads a body. */
 export interface EventStreamHandlers {
   /** A dispatched block that had data (§9.2.6 "dispatch the event", steps 2–7). */

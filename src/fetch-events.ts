@@ -8,7 +8,8 @@
  */
 import { Connection, type ConnectionError } from './connection.js'
 import { EventStreamError } from './errors.js'
-import { DEFAULT_MAX_BUFFER_SIZE, type EventSourceInit } from './event-source.js'
+import type { EventSourceInit } from './event-source.js'
+import { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
 import { validateRequestOptions } from './request.js'
 import { resolveRetryPolicy } from './retry.js'
 import { parseEventSourceUrl } from './url.js'

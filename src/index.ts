@@ -4,12 +4,8 @@
  *
  * @packageDocumentation
  */
-export {
-  EventSource,
-  DEFAULT_MAX_BUFFER_SIZE,
-  type EventSourceInit,
-  type EventSourceEventMap,
-} from './event-source.js'
+export { EventSource, type EventSourceInit, type EventSourceEventMap } from './event-source.js'
+export { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
 export { EventSourceErrorEvent, EventStreamError } from './errors.js'
 export { fetchEvents, type StreamEvent } from './fetch-events.js'
 export type { EventHandler } from './event-handler.js'

@@ -364,16 +364,25 @@ export class Connection {
       if (this.#attempt !== attempt) return undefined
       // A body that breaks mid-stream is a network error; browsers
       // reestablish, as for a fetch that never got a response.
-      const message = attempt.timedOut
-        ? `No data from ${this.#requestUrl.href} for ${this.#options.inactivityTimeout} ms`
-        : `EventSource connection lost: ${errorText(cause)}`
+      const message = attempt.timedOut ? this.#idleMessage() : `EventSource connection lost: ${errorText(cause)}`
       return { kind: 'network', message, cause }
     } finally {
       attempt.controller.signal.removeEventListener('abort', cancel)
     }
+    // Our own cancel() on abort ends a pending read as if the body had ended
+    // (Deno and browsers get there before fetch errors the body): an aborted
+    // attempt is never a clean end.
+    if (this.#attempt !== attempt) return undefined
+    if (attempt.timedOut) {
+      return { kind: 'network', message: this.#idleMessage(), cause: attempt.controller.signal.reason }
+    }
     // processEventSourceEndOfBody: "if res is not a network error, then
     // reestablish the connection."
     return { kind: 'end' }
+  }
+
+  #idleMessage(): string {
+    return `No data from ${this.#requestUrl.href} for ${this.#options.inactivityTimeout} ms`
   }
 
   /**

@@ -255,7 +255,7 @@ export class Connection {
     }
 
     // A redirect changes the URL that reconnects go to and the origin events carry.
-    if (response.url !== '') this.#requestUrl = new URL(response.url)
+    if (response.url !== '' && response.url !== this.#requestUrl.href) this.#requestUrl = new URL(response.url)
 
     // "Otherwise, announce the connection and interpret res's body line by line."
     this.#announce(response, attempt)

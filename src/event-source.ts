@@ -14,7 +14,7 @@ import { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
 import { SourceMessageEvent } from './message-event.js'
 import { getEventHandler, setEventHandler, type EventHandler } from './event-handler.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
-import { validateRequestOptions, type Provider } from './request.js'
+import { globalFetch, validateRequestOptions, type Provider } from './request.js'
 import { parseEventSourceUrl } from './url.js'
 
 /**
@@ -146,7 +146,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
         fetch:
           stream !== undefined
             ? () => Promise.resolve(new Response(stream, { headers: { 'Content-Type': 'text/event-stream' } }))
-            : (userFetch ?? ((input, requestInit) => globalThis.fetch(input, requestInit))),
+            : (userFetch ?? globalFetch),
         lastEventId,
         // A stream has no request to repeat: its end or error fails the source.
         retry: resolveRetryPolicy(stream === undefined ? options.retry : false),

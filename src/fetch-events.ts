@@ -10,7 +10,7 @@ import { Connection, type ConnectionError } from './connection.js'
 import { EventStreamError } from './errors.js'
 import type { EventSourceInit } from './event-source.js'
 import { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
-import { validateRequestOptions } from './request.js'
+import { globalFetch, validateRequestOptions } from './request.js'
 import { resolveRetryPolicy } from './retry.js'
 import { parseEventSourceUrl } from './url.js'
 
@@ -85,7 +85,7 @@ export async function* fetchEvents(input: string | URL, init: EventSourceInit = 
     {
       ...request,
       url,
-      fetch: userFetch ?? ((resource, requestInit) => globalThis.fetch(resource, requestInit)),
+      fetch: userFetch ?? globalFetch,
       lastEventId,
       retry: resolveRetryPolicy(init.retry),
       inactivityTimeout: init.inactivityTimeout ?? 0,

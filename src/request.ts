@@ -5,6 +5,12 @@
  * between reconnects, a body re-created for a re-send).
  */
 
+/**
+ * The global `fetch`, looked up at each call so one patched later (msw,
+ * tests) applies; one function shared by every source.
+ */
+export const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
+
 /** A value, or a function giving it (sync or async), called before every attempt. */
 export type Provider<T> = T | (() => T | Promise<T>)
 

@@ -75,8 +75,17 @@ export const DEFAULT_RETRY_DELAY = 3000
 // wait is clamped to the longest a timer can express (about 24.8 days).
 export const MAX_TIMER_DELAY = 2 ** 31 - 1
 
+// Most sources take the defaults: they share one frozen policy instead of
+// holding a copy each (an idle connection's memory counts, see bench/).
+let defaultPolicy: RetryPolicy | undefined
+
 /** Fills in the defaults and checks the numbers, so mistakes surface at construction. */
 export function resolveRetryPolicy(option: RetryOptions | false | undefined): RetryPolicy {
+  if (option === undefined) return (defaultPolicy ??= Object.freeze(buildPolicy(undefined)))
+  return buildPolicy(option)
+}
+
+function buildPolicy(option: RetryOptions | false | undefined): RetryPolicy {
   const options = option === false || option === undefined ? {} : option
   const policy: RetryPolicy = {
     enabled: option !== false,

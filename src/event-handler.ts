@@ -14,36 +14,38 @@
 /** What an `on*` attribute holds. */
 export type EventHandler<E extends Event = Event> = ((this: EventTarget, event: E) => unknown) | null
 
-interface HandlerSlot {
-  value: EventHandler<Event>
-  // The one listener registered for this attribute; it calls the current value.
-  listener: ((event: Event) => void) | undefined
-}
+// Per target and type, the attribute's current value, and whether the one
+// shared listener below is registered for it. Plain objects, not Maps: an
+// idle connection's memory counts (see bench/heap.mjs).
+type Slots = Record<string, { value: EventHandler<Event>; active: boolean } | undefined>
 
-const slots = new WeakMap<EventTarget, Map<string, HandlerSlot>>()
+const slots = new WeakMap<EventTarget, Slots>()
 
-function slotOf(target: EventTarget, type: string): HandlerSlot {
-  let byType = slots.get(target)
-  if (byType === undefined) {
-    byType = new Map()
-    slots.set(target, byType)
-  }
-  let slot = byType.get(type)
-  if (slot === undefined) {
-    slot = { value: null, listener: undefined }
-    byType.set(type, slot)
-  }
-  return slot
+/**
+ * The listener registered for every event handler attribute of every target:
+ * it runs whatever the attribute holds when the event arrives. One function
+ * for all, found again through `this` (the current target) and the type.
+ */
+function runHandler(this: EventTarget, event: Event): void {
+  const current = slots.get(this)?.[event.type]?.value
+  // A callable object (not a function) is stored but never called, as in
+  // browsers, where calling it would throw and only be reported.
+  if (typeof current === 'function') current.call(this, event)
 }
 
 /** The getter of an event handler IDL attribute. */
 export function getEventHandler(target: EventTarget, type: string): EventHandler<Event> {
-  return slots.get(target)?.get(type)?.value ?? null
+  return slots.get(target)?.[type]?.value ?? null
 }
 
 /** The setter of an event handler IDL attribute. */
 export function setEventHandler(target: EventTarget, type: string, value: unknown): void {
-  const slot = slotOf(target, type)
+  let byType = slots.get(target)
+  if (byType === undefined) {
+    byType = {}
+    slots.set(target, byType)
+  }
+  const slot = (byType[type] ??= { value: null, active: false })
   // WebIDL [LegacyTreatNonObjectAsNull]: anything that is not an object is null.
   const handler =
     typeof value === 'function' || (typeof value === 'object' && value !== null)
@@ -53,20 +55,13 @@ export function setEventHandler(target: EventTarget, type: string, value: unknow
   if (handler === null) {
     // "deactivate an event handler": remove its listener, so a later value
     // is registered anew, at the end of the list.
-    if (slot.listener !== undefined) target.removeEventListener(type, slot.listener)
-    slot.listener = undefined
+    if (slot.active) target.removeEventListener(type, runHandler)
+    slot.active = false
     return
   }
-  if (slot.listener === undefined) {
-    // "activate an event handler": register one listener that runs whatever
-    // the attribute holds when the event arrives.
-    const listener = (event: Event): void => {
-      const current = slot.value
-      // A callable object (not a function) is stored but never called, as in
-      // browsers, where calling it would throw and only be reported.
-      if (typeof current === 'function') current.call(target, event)
-    }
-    slot.listener = listener
-    target.addEventListener(type, listener)
+  if (!slot.active) {
+    // "activate an event handler": its position among the listeners is fixed now.
+    slot.active = true
+    target.addEventListener(type, runHandler)
   }
 }

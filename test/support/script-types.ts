@@ -31,12 +31,22 @@ export interface Attempt {
   headers?: Record<string, string>
   chunks?: Chunk[]
   /** After the chunks: `close` ends the body cleanly (default), `destroy`
-   *  resets the TCP connection mid-body, `hang` keeps it open until the
-   *  client goes away or the server stops. */
+   *  resets the TCP connection mid-body (50 ms after the last chunk left the
+   *  server: Chromium drops body bytes still in flight when it learns of a
+   *  reset), `hang` keeps it open until the client goes away or the server
+   *  stops. */
   end?: 'close' | 'destroy' | 'hang'
   /** Destroy the socket before any status line is written: the client sees a
    *  network error, not a response. Everything else is ignored. */
   destroyBeforeHeaders?: boolean
+  /** With `destroyBeforeHeaders`: the next `resends` requests for this key are
+   *  taken as the runtime's own fetch sending the same request again (Deno's
+   *  does so once when a fresh connection closes before any response). They
+   *  are destroyed the same way, logged with `resend: true`, and use up no
+   *  attempt, so the client still sees one network error per attempt.
+   *  `scriptUrl` fills it in for the runtime it runs on; set it only to
+   *  override that. Default 0. */
+  resends?: number
   /** Wait this many ms (or until the client goes away) before writing the
    *  status line: a server that accepted the connection but is slow to answer,
    *  for timeouts that must cover the wait for headers. */
@@ -79,6 +89,11 @@ export interface LoggedRequest {
   /** Body bytes handed to the socket so far (every chunk kind that writes).
    *  Optional so logs from older servers still type-check. */
   bytesWritten?: number
+  /** True for a request the runtime's fetch resent by itself after the
+   *  server destroyed the socket of a `destroyBeforeHeaders` attempt (see
+   *  `Attempt.resends`); `attempt` is that attempt's index. `attempts()` and
+   *  the `/log` wait conditions leave these out. */
+  resend?: boolean
 }
 
 export interface RequestLog {

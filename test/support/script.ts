@@ -3,7 +3,7 @@
 // (fetch, URL, atob, TextEncoder/TextDecoder, EventTarget, performance), so the
 // test files that use them can later run in any runtime or a browser page.
 
-import type { LoggedRequest, RequestLog, Script } from './script-types.js'
+import type { Attempt, LoggedRequest, RequestLog, Script } from './script-types.js'
 
 export type { Attempt, Chunk, LoggedRequest, Script } from './script-types.js'
 
@@ -36,9 +36,29 @@ function base64Decode(base64: string): Uint8Array {
   return bytes
 }
 
+/**
+ * How many times this runtime's fetch sends a request again by itself when the
+ * server destroys a fresh connection before any response. Deno's does it once
+ * (when the body can be replayed, so not for a ReadableStream body); Node,
+ * Bun and Chromium do not (they resend only on a reused keep-alive connection,
+ * and the test server closes every connection after one response). The test
+ * server's self-test (sse-server.test.ts) checks this on every runtime.
+ */
+export const FETCH_RESENDS: number = 'Deno' in globalThis ? 1 : 0
+
+/** A `destroyBeforeHeaders` attempt with `resends` left unset gets this
+ *  runtime's FETCH_RESENDS, so that each such attempt reaches the client as
+ *  exactly one network error wherever the test runs. */
+function withResends(attempt: Attempt): Attempt {
+  return attempt.destroyBeforeHeaders === true && attempt.resends === undefined ? { ...attempt, resends: FETCH_RESENDS } : attempt
+}
+
 /** The URL whose request n is answered by attempt n of `script`. */
 export function scriptUrl(origin: string, key: string, script: Script): string {
-  return `${origin}/script/${encodeURIComponent(key)}?s=${base64UrlEncode(JSON.stringify(script))}`
+  const portable: Script = Array.isArray(script)
+    ? script.map(withResends)
+    : { attempts: script.attempts.map(withResends), ...(script.then === undefined ? {} : { then: withResends(script.then) }) }
+  return `${origin}/script/${encodeURIComponent(key)}?s=${base64UrlEncode(JSON.stringify(portable))}`
 }
 
 export interface LogQuery {
@@ -48,6 +68,9 @@ export interface LogQuery {
   closed?: number
   /** Server-side wait limit in ms; the log is returned as-is when it expires. */
   timeout?: number
+  /** `min` and `closed` count connection attempts only, not CORS preflights
+   *  (`attempts()` sets it). */
+  attemptsOnly?: boolean
 }
 
 /** Every request the server saw for `key`, including CORS preflights. The
@@ -57,6 +80,7 @@ export async function requestLog(origin: string, key: string, query: LogQuery = 
   const params = new URLSearchParams()
   if (query.min !== undefined) params.set('min', String(query.min))
   if (query.closed !== undefined) params.set('closed', String(query.closed))
+  if (query.attemptsOnly === true) params.set('attempts', '1')
   params.set('timeout', String(query.timeout ?? EVENT_TIMEOUT_MS))
   const response = await fetch(`${origin}/log/${encodeURIComponent(key)}?${params.toString()}`, { cache: 'no-store' })
   if (!response.ok) throw new Error(`log request failed: ${response.status}`)
@@ -64,9 +88,10 @@ export async function requestLog(origin: string, key: string, query: LogQuery = 
   return log.requests
 }
 
-/** Requests that are connection attempts (preflights left out). */
+/** Requests that are connection attempts (preflights, and the runtime's own
+ *  resends of a destroyed attempt, left out). */
 export async function attempts(origin: string, key: string, query: LogQuery = {}): Promise<LoggedRequest[]> {
-  return (await requestLog(origin, key, query)).filter((r) => r.method !== 'OPTIONS')
+  return (await requestLog(origin, key, { ...query, attemptsOnly: true })).filter((r) => r.method !== 'OPTIONS' && r.resend !== true)
 }
 
 /** Releases every `{await: name}` chunk of `key`, now and later. */

@@ -6,7 +6,7 @@
 //
 // Routes (on both origins; state is shared between them):
 //   GET|POST /script/<key>?s=<base64url JSON Script>   serve attempt n of the script
-//   GET      /log/<key>[?min=n][&closed=n][&timeout=ms] the requests seen for <key>
+//   GET      /log/<key>[?min=n][&closed=n][&timeout=ms][&attempts=1] the requests seen for <key>
 //   GET|POST /signal/<key>?name=<name>                 release `{await: name}` chunks
 //   OPTIONS  *                                         CORS preflight
 // Everything else is a 404, so a client pointed at a wrong path fails loudly.
@@ -36,9 +36,15 @@ interface KeyState {
    *  never races the server to the signal. */
   signals: Set<string>
   signalWaiters: Map<string, Array<() => void>>
+  /** Requests still to be taken as transport-level resends of a destroyed
+   *  attempt (`Attempt.resends`), and that attempt's index. */
+  resends: { remaining: number; attempt: number } | undefined
 }
 
 const LOG_WAIT_DEFAULT_MS = 10_000
+
+/** How long `end: 'destroy'` waits after the last chunk left this process before the reset. */
+const DESTROY_GRACE_MS = 50
 
 export async function startSseServer(): Promise<SseServer> {
   const keys = new Map<string, KeyState>()
@@ -53,10 +59,21 @@ export async function startSseServer(): Promise<SseServer> {
   function stateFor(key: string): KeyState {
     let state = keys.get(key)
     if (state === undefined) {
-      state = { count: 0, log: [], signals: new Set(), signalWaiters: new Map() }
+      state = { count: 0, log: [], signals: new Set(), signalWaiters: new Map(), resends: undefined }
       keys.set(key, state)
     }
     return state
+  }
+
+  /** A timer that `close()` cuts short. */
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer)
+        resolve()
+      }, ms)
+      pendingTimers.add(timer)
+    })
   }
 
   function changed(): void {
@@ -65,6 +82,11 @@ export async function startSseServer(): Promise<SseServer> {
 
   function handler(server: 'primary' | 'cross') {
     return (req: IncomingMessage, res: ServerResponse): void => {
+      // One request per connection (`Connection: close` on every response). Deno, Bun and
+      // Chromium silently resend a request when a reused keep-alive connection closes before
+      // any response, so on a reused connection `destroyBeforeHeaders` would never reach the
+      // client as a network error, and the resent request would use up the next attempt.
+      res.shouldKeepAlive = false
       const bodyChunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => bodyChunks.push(chunk))
       req.on('end', () => {
@@ -136,6 +158,21 @@ export async function startSseServer(): Promise<SseServer> {
       return
     }
     const state = stateFor(key)
+    if (state.resends !== undefined && state.resends.remaining > 0) {
+      // The runtime's fetch sending a destroyed attempt again: the same failure, no new attempt.
+      state.resends.remaining--
+      const resent = logEntry(server, req, body, state.resends.attempt)
+      resent.resend = true
+      state.log.push(resent)
+      res.on('close', () => {
+        resent.closedAt = performance.now()
+        changed()
+      })
+      changed()
+      req.socket.destroy()
+      return
+    }
+    state.resends = undefined
     const index = state.count++
     const entry = logEntry(server, req, body, index)
     state.log.push(entry)
@@ -150,6 +187,7 @@ export async function startSseServer(): Promise<SseServer> {
     const attempt = pickAttempt(script, index)
     if (attempt.destroyBeforeHeaders === true) {
       serverDestroyed = true
+      if ((attempt.resends ?? 0) > 0) state.resends = { remaining: attempt.resends ?? 0, attempt: index }
       req.socket.destroy()
       return
     }
@@ -191,6 +229,17 @@ export async function startSseServer(): Promise<SseServer> {
         res.end()
         return
       case 'destroy':
+        // Chromium's fetch errors the body stream as soon as it learns of the reset, dropping
+        // body bytes still on their way to the page, so the reset waits until the bytes have
+        // left this process and a moment more: the client sees every chunk, then the reset.
+        if (res.writableNeedDrain) {
+          await new Promise<void>((resolve) => {
+            res.once('drain', () => resolve())
+            res.once('close', () => resolve())
+          })
+        }
+        await sleep(DESTROY_GRACE_MS)
+        if (res.destroyed || stopping) return
         serverDestroyed = true
         res.destroy()
         return
@@ -270,8 +319,13 @@ export async function startSseServer(): Promise<SseServer> {
     const min = Number(url.searchParams.get('min') ?? '0')
     const closed = Number(url.searchParams.get('closed') ?? '0')
     const timeout = Number(url.searchParams.get('timeout') ?? String(LOG_WAIT_DEFAULT_MS))
+    // `attempts=1`: count connection attempts only, not CORS preflights (a browser preflights a
+    // cross-origin request with Last-Event-ID or custom headers, so a preflight can arrive before
+    // the attempt a test waits for).
+    const onlyAttempts = url.searchParams.get('attempts') === '1'
     const ready = (): boolean => {
-      const log = keys.get(key)?.log ?? []
+      // Transport-level resends (`Attempt.resends`) are not requests of the client's.
+      const log = (keys.get(key)?.log ?? []).filter((r) => r.resend !== true && !(onlyAttempts && r.method === 'OPTIONS'))
       return log.length >= min && log.filter((r) => r.closedAt !== null).length >= closed
     }
     if (!ready()) {

@@ -6,6 +6,13 @@ export interface Failure {
   error: string
 }
 
+/** A test that skipped itself at run time, with its reason (shim runtimes; vitest's JSON
+ *  report carries no skip note). */
+export interface Skip {
+  name: string
+  reason: string
+}
+
 export interface RuntimeReport {
   id: string
   /** e.g. `Node 20.20.2 (system)`, `Chromium 147 (Web Worker)`. */
@@ -19,6 +26,8 @@ export interface RuntimeReport {
   skipped: number
   seconds: number
   failures: Failure[]
+  /** Tests that skipped themselves with a reason (absent in older reports). */
+  skips?: Skip[]
 }
 
 export interface RunReport {

@@ -27,7 +27,7 @@ import { ROOT, bundleTestFile } from './bundle.js'
 import { launchChromium, runPage, serveScripts } from './browser.js'
 import { runPackageChecks } from './package-smoke.js'
 import { describeExit, run, systemNode, versionOf } from './processes.js'
-import { type Failure, type RunReport, type RuntimeReport, closingLine, summaryTable } from './report.js'
+import { type Failure, type RunReport, type RuntimeReport, type Skip, closingLine, summaryTable } from './report.js'
 import { type FileResult, RESULT_PREFIX, type ShimConfig } from './shim.js'
 
 const WPT_SUITE = 'test/runtimes/wpt.suite.ts'
@@ -57,13 +57,17 @@ interface Counts {
   failed: number
   skipped: number
   failures: Failure[]
+  skips?: Skip[]
 }
 
 function countFile(result: FileResult, counts: Counts): void {
   for (const test of result.tests) {
     if (test.status === 'pass') counts.passed++
-    else if (test.status === 'skip') counts.skipped++
-    else {
+    else if (test.status === 'skip') {
+      counts.skipped++
+      // A skip decided at run time carries its reason; `it.skip` ones have theirs in the name.
+      if (test.note !== undefined) (counts.skips ??= []).push({ name: `${result.file} > ${test.name}`, reason: test.note })
+    } else {
       counts.failed++
       counts.failures.push({ name: `${result.file} > ${test.name}`, error: test.error ?? '' })
     }
@@ -85,6 +89,10 @@ function fileLine(result: FileResult, seconds: number): string {
 
 function printFailures(failures: Failure[]): void {
   for (const f of failures) log(`    FAIL ${f.name}\n      ${f.error.split('\n').join('\n      ')}`)
+}
+
+function printSkips(skips: Skip[]): void {
+  for (const s of skips) log(`    skip ${s.name}\n      ${s.reason}`)
 }
 
 function withoutColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -352,6 +360,7 @@ try {
         return { passed: 0, failed: 1, skipped: 0, failures: [{ name: `${target.id} runner`, error: message }] }
       }),
     )
+    printSkips(counts.skips ?? [])
     printFailures(counts.failures)
     reports.push({ id: target.id, label, runner: target.runner, started: true, ...counts, seconds: seconds + probeSeconds })
   }

@@ -30,6 +30,8 @@ export interface TestResult {
   ms: number
   /** Failure message, with expected/actual when the assertion carries them. */
   error?: string
+  /** Why a test skipped itself (`context.skip(note)` / `context.skip(condition, note)`). */
+  note?: string
 }
 
 export interface FileResult {
@@ -420,6 +422,7 @@ class Runner {
     }
     const errors: unknown[] = []
     let skipped = false
+    let note: string | undefined
     const cleanups: Array<() => unknown> = []
     const timeout = node.timeout ?? this.#config.testTimeout
     try {
@@ -439,7 +442,10 @@ class Runner {
       failedCallbacks = undefined
       await withTimeout(() => run, timeout, 'Test', controller)
     } catch (error) {
-      if (error instanceof SkipSignal) skipped = true
+      if (error instanceof SkipSignal) {
+        skipped = true
+        note = error.message
+      }
       else errors.push(error)
     }
     // As vitest: afterEach hooks child first, then what beforeEach hooks returned.
@@ -460,7 +466,7 @@ class Runner {
     }
     const ms = Math.round(performance.now() - started)
     if (errors.length > 0) this.results.push({ name, status: 'fail', ms, error: errors.map(describeError).join('\n  and: ') })
-    else this.results.push({ name, status: skipped ? 'skip' : 'pass', ms })
+    else this.results.push({ name, status: skipped ? 'skip' : 'pass', ms, ...(skipped && note !== undefined ? { note } : {}) })
   }
 }
 

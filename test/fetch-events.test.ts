@@ -261,7 +261,14 @@ describe('ending the loop aborts the request at once', () => {
 })
 
 describe('reads only as fast as the consumer iterates', () => {
-  it('a slow consumer stops the server: bytes written stay bounded while it pauses', async () => {
+  it('a slow consumer stops the server: bytes written stay bounded while it pauses', async (context) => {
+    // Chromium's fetch reads a response body ahead of the page's reads: a bare fetch() whose
+    // reader took three chunks let this server write the whole 64 MiB within the pause. The
+    // server cannot see the client's pace there; the next test checks it through a custom fetch.
+    context.skip(
+      'document' in globalThis || 'WorkerGlobalScope' in globalThis,
+      "Chromium's fetch buffers the whole response body ahead of the reader (a bare fetch() reader shows the same), so the server's byte count cannot show the client's pace; the custom-fetch pull-count test covers it",
+    )
     const key = uniqueKey('fe-backpressure')
     // 64 MiB of 1 KiB events, written by the server as fast as the socket
     // takes them (it waits for `drain`).

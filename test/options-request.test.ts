@@ -131,7 +131,13 @@ describe('method and body', () => {
     expect((await attempts(origin, key, { min: 2 })).map(bodyText)).toEqual(['async-1', 'async-2'])
   })
 
-  it('re-sends a streamed body made fresh by the function on every attempt', async () => {
+  it('re-sends a streamed body made fresh by the function on every attempt', async (context) => {
+    // Chromium's fetch sends a ReadableStream body only over HTTP/2 or QUIC; over this
+    // HTTP/1.1 test server it rejects with "TypeError: Failed to fetch" before any request.
+    context.skip(
+      'document' in globalThis || 'WorkerGlobalScope' in globalThis,
+      "Chromium's fetch streams a request body only over HTTP/2 or QUIC, and the test server speaks HTTP/1.1 (fetch rejects before sending)",
+    )
     const key = uniqueKey('opt-body-stream')
     let calls = 0
     const es = track(

@@ -40,7 +40,15 @@ describe('request headers', () => {
     expect(request.bodyBase64).toBe('')
   })
 
-  it('asks caches not to answer (cache mode no-store → Cache-Control/Pragma: no-cache)', async () => {
+  it('asks caches not to answer (cache mode no-store → Cache-Control/Pragma: no-cache)', async (context) => {
+    // src/request.ts sets these only outside browsers: Chromium's fetch does not add them for a
+    // no-store request, and set from script they would force a CORS preflight on a redirect to
+    // another origin, which the browser's own EventSource never makes. wpt-fixtures/manifest.ts
+    // documents it as the `chromium` failure of request-cache-control.any.js.
+    context.skip(
+      'document' in globalThis || 'WorkerGlobalScope' in globalThis,
+      'in a browser the client deliberately leaves Cache-Control/Pragma to the browser, whose fetch does not send them (documented WPT request-cache-control failure)',
+    )
     const key = uniqueKey('request-cache')
     const es = track(new EventSource(scriptUrl(origin, key, [{ end: 'hang' }])))
     await waitForEvent(es, 'open')
@@ -68,11 +76,14 @@ describe('request mode, credentials and cache (as passed to fetch)', () => {
   // A Node server cannot observe the credentials mode (Node's fetch has no
   // cookie jar) or the cache mode itself, so these wrap the real fetch and
   // read the Request it was given. The request still goes to the real server.
-  function spyOnFetch(): Request[] {
-    const seen: Request[] = []
+  // The credentials mode is read from the init the client passed: Bun's
+  // Request reports `credentials` as 'include' whatever the init says.
+  type Seen = Request & { init: RequestInit | undefined }
+  function spyOnFetch(): Seen[] {
+    const seen: Seen[] = []
     const realFetch = globalThis.fetch
     vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-      seen.push(new Request(input, init))
+      seen.push(Object.assign(new Request(input, init), { init }))
       return realFetch(input, init)
     })
     return seen
@@ -87,7 +98,7 @@ describe('request mode, credentials and cache (as passed to fetch)', () => {
     // §9.2.2 steps 6 and 8: a potential-CORS request with corsAttributeState
     // Anonymous → mode "cors", credentials mode "same-origin".
     expect(request?.mode).toBe('cors')
-    expect(request?.credentials).toBe('same-origin')
+    expect(request?.init?.credentials).toBe('same-origin')
     // §9.2.2 step 11: "Set request's cache mode to "no-store"."
     expect(request?.cache).toBe('no-store')
     // Potential-CORS requests keep the default redirect mode "follow".
@@ -101,7 +112,7 @@ describe('request mode, credentials and cache (as passed to fetch)', () => {
     await waitForEvent(es, 'open')
     // §9.2.2 step 7: withCredentials → corsAttributeState Use Credentials,
     // which makes the potential-CORS request's credentials mode "include".
-    expect(seen[0]?.credentials).toBe('include')
+    expect(seen[0]?.init?.credentials).toBe('include')
     expect(seen[0]?.mode).toBe('cors')
   })
 })

@@ -11,6 +11,25 @@ import { at, attempts, closeAll, collect, delay, scriptUrl, track, uniqueKey, wa
 
 const origin = inject('sseOrigin')
 
+/** A page or worker always has a location; Node, Deno (without --location) and Bun have none. */
+const HAS_LOCATION = (() => {
+  try {
+    return Reflect.get(globalThis, 'location') !== undefined
+  } catch {
+    // Deno throws on reading `location` when started without --location.
+    return false
+  }
+})()
+
+/** A window's `location` is an unforgeable, non-configurable property, so a page cannot
+ *  stub it (vi.stubGlobal throws there); a worker's sits on its prototype and can be. */
+const LOCATION_STUBBABLE = Object.getOwnPropertyDescriptor(globalThis, 'location')?.configurable !== false
+
+const NO_STUB_REASON =
+  "a window's location cannot be replaced from script (it is unforgeable); in a page the ported WPT cases " +
+  '(eventsource-url.any.js, eventsource-constructor-stringify.window.js, eventsource-constructor-empty-url.any.js) ' +
+  "resolve relative URLs against the page's real location instead"
+
 afterEach(() => {
   closeAll()
   vi.unstubAllGlobals()
@@ -34,13 +53,16 @@ function expectSyntaxError(error: unknown): void {
 }
 
 describe('invalid URLs', () => {
-  for (const input of ['http://[', 'http://a b/', 'http://127.0.0.1:99999/', 'http://', '//']) {
+  // Every one is a parse failure in every runtime's URL parser (Chromium's accepts `http://a b/`,
+  // so a forbidden host code point is tested with `<`, which it rejects too).
+  for (const input of ['http://[', 'http://a<b/', 'http://127.0.0.1:99999/', 'http://', '//']) {
     it(`throws a SyntaxError DOMException for ${JSON.stringify(input)}`, () => {
       expectSyntaxError(thrownBy(() => new EventSource(input)))
     })
   }
 
-  it('throws a SyntaxError for a relative URL when there is no location (Node)', () => {
+  it('throws a SyntaxError for a relative URL when there is no location (Node)', (context) => {
+    context.skip(HAS_LOCATION, 'a page or worker always has a location, so a relative URL resolves there (next describe block)')
     expect(Reflect.get(globalThis, 'location')).toBeUndefined()
     expectSyntaxError(thrownBy(() => new EventSource('/foo')))
     expectSyntaxError(thrownBy(() => new EventSource('foo')))
@@ -49,7 +71,8 @@ describe('invalid URLs', () => {
 })
 
 describe('URL resolution and serialization', () => {
-  it('resolves a relative URL against location where one exists', async () => {
+  it('resolves a relative URL against location where one exists', async (context) => {
+    context.skip(!LOCATION_STUBBABLE, NO_STUB_REASON)
     vi.stubGlobal('location', new URL(`${origin}/sub/page.html`))
     const key = uniqueKey('url-relative')
     const absolute = scriptUrl(origin, key, [{ chunks: ['data: x\n\n'], end: 'hang' }])
@@ -60,7 +83,8 @@ describe('URL resolution and serialization', () => {
     expect(at(await attempts(origin, key, { min: 1 }), 0).url).toBe(absolute.slice(origin.length))
   })
 
-  it('resolves the empty string to the location without its fragment', () => {
+  it('resolves the empty string to the location without its fragment', (context) => {
+    context.skip(!LOCATION_STUBBABLE, NO_STUB_REASON)
     const page = scriptUrl(origin, uniqueKey('url-empty'), [{ end: 'hang' }])
     vi.stubGlobal('location', new URL(`${page}#top`))
     expect(track(new EventSource('')).url).toBe(page)
@@ -73,10 +97,11 @@ describe('URL resolution and serialization', () => {
     await waitForEvent(es, 'message')
   })
 
-  it('stringifies other values (WebIDL USVString conversion)', () => {
+  it('stringifies other values (WebIDL USVString conversion)', (context) => {
     const target = scriptUrl(origin, uniqueKey('url-stringify'), [{ end: 'hang' }])
     const object = { toString: () => target }
     expect(track(new EventSource(object as unknown as string)).url).toBe(target)
+    context.skip(!LOCATION_STUBBABLE, `the values that stringify to relative URLs: ${NO_STUB_REASON}`)
     vi.stubGlobal('location', new URL(`${origin}/base/`))
     for (const [value, path] of [
       [1, '1'],

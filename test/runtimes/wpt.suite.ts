@@ -8,10 +8,12 @@ import { describe, inject, it } from 'vitest'
 import { DEFAULT_TIMEOUT, runCase } from '../../wpt-fixtures/case-kit.js'
 import { cases } from '../../wpt-fixtures/cases.js'
 import { ClientEventSource } from '../../wpt-fixtures/client.js'
-import { expectation } from '../../wpt-fixtures/manifest.js'
+import { expectation, workerSkips } from '../../wpt-fixtures/manifest.js'
 
 const env = { EventSource: ClientEventSource, base: inject('wptBase'), remote: inject('wptRemote') }
 const target = inject('wptTarget')
+/** The worker target runs these cases in a dedicated worker, with the `chromium` expectations. */
+const inWorker = !('document' in globalThis) && 'WorkerGlobalScope' in globalThis
 
 // Timing cases wait seconds for a reconnect; side by side (vitest's maxConcurrency) they take
 // the time of the slowest instead of the sum. Each case has its own fixture URLs.
@@ -20,6 +22,11 @@ describe.concurrent(`WPT eventsource (${target} expectations)`, () => {
     const expected = expectation(c.name, target)
     if (expected !== undefined && 'skip' in expected) {
       it.skip(`${c.name} — ${expected.skip}`, () => {})
+      continue
+    }
+    const workerSkip = inWorker ? workerSkips[c.name] : undefined
+    if (workerSkip !== undefined) {
+      it.skip(`${c.name} — ${workerSkip}`, () => {})
       continue
     }
     it(

@@ -94,6 +94,8 @@ export interface TestContext {
 
 class SkipSignal extends Error {
   override readonly name = 'SkipSignal'
+  /** The reason given to `context.skip`, if any. */
+  note: string | undefined
 }
 
 const newSuite = (name: string, mode: Mode, concurrent: boolean): SuiteNode => ({
@@ -414,7 +416,8 @@ class Runner {
       signal: controller.signal,
       skip(condition?: boolean | string, note?: string) {
         if (condition === false) return
-        throw new SkipSignal(typeof condition === 'string' ? condition : (note ?? 'skipped'))
+        const reason = typeof condition === 'string' ? condition : note
+        throw Object.assign(new SkipSignal(reason ?? 'skipped'), { note: reason })
       },
       onTestFinished: (fn) => void finished.push(fn),
       onTestFailed: (fn) => void failed.push(fn),
@@ -444,7 +447,7 @@ class Runner {
     } catch (error) {
       if (error instanceof SkipSignal) {
         skipped = true
-        note = error.message
+        note = error.note
       }
       else errors.push(error)
     }

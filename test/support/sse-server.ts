@@ -207,6 +207,10 @@ export async function startSseServer(): Promise<SseServer> {
       })
       if (res.destroyed || stopping) return
     }
+    // A body that will be cut off is sent as on a keep-alive connection, never reused since it is
+    // destroyed: after `Connection: close`, Node 20's fetch takes the connection closing in the
+    // middle of a chunked body (FIN or reset alike) for the end of the body, not an error.
+    if ((attempt.end ?? 'close') === 'destroy') res.shouldKeepAlive = true
     const headers: Record<string, string> = {
       ...(attempt.headers ?? { 'Content-Type': 'text/event-stream' }),
       'X-Sse-Attempt': String(index),

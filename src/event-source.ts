@@ -10,11 +10,11 @@
  */
 import { CLOSED, CONNECTING, Connection, OPEN, type ConnectionSink, type ReadyState } from './connection.js'
 import { EventSourceErrorEvent } from './errors.js'
-import { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
+import { resolveConnectionOptions } from './connection-options.js'
 import { SourceMessageEvent } from './message-event.js'
 import { getEventHandler, setEventHandler, type EventHandler } from './event-handler.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
-import { globalFetch, validateRequestOptions, type Provider } from './request.js'
+import type { Provider } from './request.js'
 import { parseEventSourceUrl } from './url.js'
 
 /**
@@ -126,36 +126,16 @@ export class EventSource<Events extends string = string> extends EventTarget {
     // Steps 3–5: parse, or throw a SyntaxError.
     const urlRecord = stream === undefined ? parseEventSourceUrl(url) : new URL(STREAM_URL)
     this.#url = urlRecord.href
-    // Steps 6–7: withCredentials only when the member is true (WebIDL boolean).
-    this.#withCredentials = Boolean(options.withCredentials)
-
-    const request = {
-      method: options.method ?? 'GET',
-      headers: options.headers,
-      body: options.body,
-      withCredentials: this.#withCredentials,
+    // Steps 6–13: the request, and this library's options.
+    const connectionOptions = resolveConnectionOptions(urlRecord, options, false)
+    if (stream !== undefined) {
+      // A stream has no request to repeat: its end or error fails the source.
+      connectionOptions.fetch = () =>
+        Promise.resolve(new Response(stream, { headers: { 'Content-Type': 'text/event-stream' } }))
+      connectionOptions.retry = resolveRetryPolicy(false)
     }
-    const lastEventId = options.lastEventId ?? ''
-    validateRequestOptions(request, lastEventId)
-    const userFetch = options.fetch
-    this.#connection = new Connection(
-      {
-        ...request,
-        url: urlRecord,
-        // Looked up per attempt, so a fetch patched later (msw, tests) applies.
-        fetch:
-          stream !== undefined
-            ? () => Promise.resolve(new Response(stream, { headers: { 'Content-Type': 'text/event-stream' } }))
-            : (userFetch ?? globalFetch),
-        lastEventId,
-        // A stream has no request to repeat: its end or error fails the source.
-        retry: resolveRetryPolicy(stream === undefined ? options.retry : false),
-        inactivityTimeout: options.inactivityTimeout ?? 0,
-        maxBufferSize: options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
-        oneShot: false,
-      },
-      this.#sink(),
-    )
+    this.#withCredentials = connectionOptions.withCredentials
+    this.#connection = new Connection(connectionOptions, this.#sink())
 
     const signal = options.signal
     if (signal?.aborted) {

@@ -8,10 +8,8 @@
  */
 import { Connection, type ConnectionError } from './connection.js'
 import { EventStreamError } from './errors.js'
+import { resolveConnectionOptions } from './connection-options.js'
 import type { EventSourceInit } from './event-source.js'
-import { DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
-import { globalFetch, validateRequestOptions } from './request.js'
-import { resolveRetryPolicy } from './retry.js'
 import { parseEventSourceUrl } from './url.js'
 
 /** One event of a stream read with {@link fetchEvents}. */
@@ -52,15 +50,7 @@ export interface StreamEvent {
  * @throws DOMException `SyntaxError` for an invalid URL, TypeError for bad headers (both on the first `next()`)
  */
 export async function* fetchEvents(input: string | URL, init: EventSourceInit = {}): AsyncGenerator<StreamEvent, void, undefined> {
-  const url = parseEventSourceUrl(input)
-  const request = {
-    method: init.method ?? 'GET',
-    headers: init.headers,
-    body: init.body,
-    withCredentials: Boolean(init.withCredentials),
-  }
-  const lastEventId = init.lastEventId ?? ''
-  validateRequestOptions(request, lastEventId)
+  const options = resolveConnectionOptions(parseEventSourceUrl(input), init, true)
   const signal = init.signal
   signal?.throwIfAborted()
 
@@ -80,18 +70,8 @@ export async function* fetchEvents(input: string | URL, init: EventSourceInit = 
     resolve?.()
   }
 
-  const userFetch = init.fetch
   const connection = new Connection(
-    {
-      ...request,
-      url,
-      fetch: userFetch ?? globalFetch,
-      lastEventId,
-      retry: resolveRetryPolicy(init.retry),
-      inactivityTimeout: init.inactivityTimeout ?? 0,
-      maxBufferSize: init.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
-      oneShot: true,
-    },
+    options,
     {
       open() {},
       message(message, id) {

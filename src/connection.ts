@@ -111,6 +111,20 @@ interface Attempt {
   watchdog: ReturnType<typeof setTimeout> | undefined
   /** Set when the watchdog aborted this attempt. */
   timedOut: boolean
+  /** The body reader, once the response is being read. */
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+}
+
+/**
+ * Ends an attempt: aborts its fetch and cancels its body reader. Aborting a
+ * fetch errors its body, but a stream handed to fromReadableStream() (or a
+ * custom fetch's) knows nothing of the signal: cancelling releases whatever
+ * feeds it (a socket, a file).
+ */
+function abortAttempt(attempt: Attempt, reason?: unknown): void {
+  clearTimeout(attempt.watchdog)
+  attempt.controller.abort(reason)
+  void attempt.reader?.cancel(attempt.controller.signal.reason).catch(ignore)
 }
 
 /**
@@ -145,7 +159,7 @@ export class Connection {
 
   /** §9.2.2 step 15: "Fetch request". */
   start(): void {
-    void this.#run()
+    this.#run()
   }
 
   /**
@@ -159,40 +173,43 @@ export class Connection {
     this.#reconnectTimer = undefined
     const attempt = this.#attempt
     this.#attempt = undefined
-    if (attempt !== undefined) {
-      clearTimeout(attempt.watchdog)
-      attempt.controller.abort()
-    }
+    if (attempt !== undefined) abortAttempt(attempt)
   }
 
-  /** One attempt, from the request to the decision that follows it. */
-  async #run(): Promise<void> {
+  /**
+   * One attempt, from the request to the decision that follows it. A promise
+   * chain rather than an async function: an async frame would stay suspended
+   * for the whole life of the connection, and idle connections' memory counts.
+   */
+  #run(): void {
     const attempt: Attempt = {
       controller: new AbortController(),
       opened: false,
       lastActivity: 0,
       watchdog: undefined,
       timedOut: false,
+      reader: undefined,
     }
     this.#attempt = attempt
-    let outcome: Outcome | undefined
-    try {
-      this.#startWatchdog(attempt)
-      outcome = await this.#fetchAndProcess(attempt)
-    } catch (cause) {
-      // Only a bug of ours, a throwing provider or sink gets here: never leave
-      // the object half-open, fail it with the reason attached.
-      if (this.#attempt === attempt) {
-        this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
-      }
-      return
-    } finally {
-      clearTimeout(attempt.watchdog)
-    }
-    // close() or a newer attempt took over: nothing of this one may surface.
-    if (outcome === undefined || this.#attempt !== attempt) return
-    this.#attempt = undefined
-    await this.#decide(outcome, attempt.opened)
+    this.#startWatchdog(attempt)
+    this.#fetchAndProcess(attempt).then(
+      (outcome) => {
+        clearTimeout(attempt.watchdog)
+        // close() or a newer attempt took over: nothing of this one may surface.
+        if (outcome === undefined || this.#attempt !== attempt) return
+        this.#attempt = undefined
+        return this.#decide(outcome, attempt.opened)
+      },
+      (cause: unknown) => {
+        clearTimeout(attempt.watchdog)
+        // Only a bug of ours, a throwing provider or sink gets here: never
+        // leave the object half-open, fail it with the reason attached.
+        if (this.#attempt === attempt) this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
+      },
+    ).catch((cause: unknown) => {
+      // A throwing shouldRetry or sink while deciding: fail rather than hang.
+      this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
+    })
   }
 
   /** Fetches, checks the response, announces it and reads it to the end. */
@@ -318,11 +335,7 @@ export class Connection {
     const body = response.body
     if (body === null) return { kind: 'end' }
     const reader = body.getReader()
-    // Aborting a fetch errors its body, but a stream handed to
-    // fromReadableStream() (or a custom fetch's) knows nothing of our signal:
-    // cancel it, so close() releases whatever feeds it (a socket, a file).
-    const cancel = (): void => void reader.cancel(attempt.controller.signal.reason).catch(ignore)
-    attempt.controller.signal.addEventListener('abort', cancel, { once: true })
+    attempt.reader = reader
     const watched = this.#options.inactivityTimeout > 0
     try {
       // Hot path: one iteration per network chunk.
@@ -366,8 +379,6 @@ export class Connection {
       // reestablish, as for a fetch that never got a response.
       const message = attempt.timedOut ? this.#idleMessage() : `EventSource connection lost: ${errorText(cause)}`
       return { kind: 'network', message, cause }
-    } finally {
-      attempt.controller.signal.removeEventListener('abort', cancel)
     }
     // Our own cancel() on abort ends a pending read as if the body had ended
     // (Deno and browsers get there before fetch errors the body): an aborted
@@ -503,7 +514,7 @@ export class Connection {
       if (this.readyState !== CONNECTING) return
       // Step 5.4: "Fetch request and process the response … as described
       // earlier in this section."
-      void this.#run()
+      this.#run()
     }, delay)
   }
 
@@ -536,7 +547,7 @@ export class Connection {
       const idle = now() - attempt.lastActivity
       if (idle >= timeout) {
         attempt.timedOut = true
-        attempt.controller.abort(new DOMException(`No data for ${timeout} ms`, 'TimeoutError'))
+        abortAttempt(attempt, new DOMException(`No data for ${timeout} ms`, 'TimeoutError'))
       } else {
         attempt.watchdog = setTimeout(check, timeout - idle)
       }

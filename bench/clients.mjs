@@ -55,6 +55,29 @@ function eventSourceAdapter(EventSource) {
   }
 }
 
+/**
+ * A promise-shaped client: `run` streams until the promise settles. Settling
+ * before close() is the stream ending or failing, both reported as errors.
+ */
+function promiseAdapter(run) {
+  return (url, on) => {
+    const controller = new AbortController()
+    let closed = false
+    run(url, on, controller.signal, () => closed).then(
+      () => {
+        if (!closed) on.error(new Error('stream ended'))
+      },
+      (error) => {
+        if (!closed) on.error(error)
+      },
+    )
+    return () => {
+      closed = true
+      controller.abort()
+    }
+  }
+}
+
 const loaders = {
   async 'eventsource-plus'() {
     const { EventSource } = await import(PLUS)
@@ -63,25 +86,12 @@ const loaders = {
 
   async 'eventsource-plus/fetchEvents'() {
     const { fetchEvents } = await import(PLUS)
-    return (url, on) => {
-      const controller = new AbortController()
-      let closed = false
-      void (async () => {
-        try {
-          for await (const event of fetchEvents(url, { signal: controller.signal })) {
-            on.data(event.data)
-            if (closed) break
-          }
-          if (!closed) on.error(new Error('stream ended'))
-        } catch (error) {
-          if (!closed) on.error(error)
-        }
-      })()
-      return () => {
-        closed = true
-        controller.abort()
+    return promiseAdapter(async (url, on, signal, closed) => {
+      for await (const event of fetchEvents(url, { signal })) {
+        on.data(event.data)
+        if (closed()) break
       }
-    }
+    })
   },
 
   async eventsource() {
@@ -104,11 +114,9 @@ const loaders = {
     globalThis.window ??= { fetch: (...args) => fetch(...args), setTimeout, clearTimeout }
     globalThis.document ??= { hidden: false, addEventListener() {}, removeEventListener() {} }
     const { fetchEventSource, EventStreamContentType } = require('@microsoft/fetch-event-source')
-    return (url, on) => {
-      const controller = new AbortController()
-      let closed = false
+    return promiseAdapter((url, on, signal) =>
       fetchEventSource(url, {
-        signal: controller.signal,
+        signal,
         openWhenHidden: true,
         fetch,
         // The default onopen, minus nothing: the same content-type check.
@@ -121,39 +129,13 @@ const loaders = {
           // Throwing stops its retry loop.
           throw error
         },
-      }).then(
-        () => {
-          if (!closed) on.error(new Error('stream ended'))
-        },
-        (error) => {
-          if (!closed) on.error(error)
-        },
-      )
-      return () => {
-        closed = true
-        controller.abort()
-      }
-    }
+      }),
+    )
   },
 
   async floor() {
     const { floor } = await import('./floor.mjs')
-    return (url, on) => {
-      const controller = new AbortController()
-      let closed = false
-      floor(url, on.data, controller.signal).then(
-        () => {
-          if (!closed) on.error(new Error('stream ended'))
-        },
-        (error) => {
-          if (!closed) on.error(error)
-        },
-      )
-      return () => {
-        closed = true
-        controller.abort()
-      }
-    }
+    return promiseAdapter((url, on, signal) => floor(url, on.data, signal))
   },
 }
 

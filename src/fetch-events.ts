@@ -6,7 +6,7 @@
  * one-shot mode: a clean end of body ends the iteration instead of
  * reconnecting, and a broken body is resumed only when the stream gave an id.
  */
-import { Connection, type ConnectionError } from './connection.js'
+import { Connection, type ConnectionError, type ConnectionSink } from './connection.js'
 import { EventStreamError } from './errors.js'
 import { resolveConnectionOptions } from './connection-options.js'
 import type { EventSourceInit } from './event-source.js'
@@ -33,6 +33,8 @@ export interface StreamEvent {
  *   throws an {@link EventStreamError} with `status` and `response`.
  * - `break`, `return` or aborting `signal` aborts the request at once.
  * - Reads only as fast as the loop iterates.
+ * - Nothing is sent before the first `next()`. Calls made before an earlier
+ *   one settled are answered in order, as by an `async function*`.
  *
  * @example
  * ```ts
@@ -49,79 +51,276 @@ export interface StreamEvent {
  * ```
  * @throws DOMException `SyntaxError` for an invalid URL, TypeError for bad headers (both on the first `next()`)
  */
-export async function* fetchEvents(input: string | URL, init: EventSourceInit = {}): AsyncGenerator<StreamEvent, void, undefined> {
-  const options = resolveConnectionOptions(parseEventSourceUrl(input), init, true)
-  const signal = init.signal
-  signal?.throwIfAborted()
+export function fetchEvents(input: string | URL, init: EventSourceInit = {}): AsyncGenerator<StreamEvent, void, undefined> {
+  return new EventIterator(input, init)
+}
 
+type Result = IteratorResult<StreamEvent, void>
+
+/** What a call to `next()`, `return()` or `throw()` asked for. */
+const NEXT = 0
+const RETURN = 1
+const THROW = 2
+
+/** A call that could not be answered when it was made, waiting its turn. */
+interface PendingCall {
+  kind: typeof NEXT | typeof RETURN | typeof THROW
+  /** The argument of `return()` or `throw()`. */
+  value: unknown
+  resolve(result: Result): void
+  reject(reason: unknown): void
+}
+
+/** Where the iterator is, in the terms of an async generator's states. */
+const NOT_STARTED = 0
+const RUNNING = 1
+const DONE = 2
+
+// %AsyncIteratorPrototype%, which every native async generator inherits from.
+// Inheriting it too gives the iterator exactly what the runtime gives those:
+// `[Symbol.asyncDispose]` (calling `return()`) where the runtime has it
+// (Node 24) and nothing where it has not (Node 20), so `await using` works
+// wherever it worked with the async generator this class replaces.
+const asyncIteratorPrototype: object = Object.getPrototypeOf(Object.getPrototypeOf((async function* () {}).prototype))
+function AsyncIteratorBase(): void {}
+AsyncIteratorBase.prototype = asyncIteratorPrototype
+// Typed as the one thing the class takes from that prototype and does not
+// define itself: `[Symbol.asyncDispose]`, in the libs that declare it (none
+// in others). Nothing else, so the compiler still checks that the class
+// defines next/return/throw/[Symbol.asyncIterator] itself.
+const AsyncIteratorObjectBase = AsyncIteratorBase as unknown as abstract new () => Omit<
+  AsyncIteratorObject<StreamEvent, void, undefined>,
+  'next' | 'return' | 'throw' | typeof Symbol.asyncIterator
+>
+
+/**
+ * The async iterator behind {@link fetchEvents}: what its `async function*`
+ * did, without the promise ticks a generator costs per event (resume, await
+ * the yielded value, settle). When an event is queued, `next()` answers with
+ * an already-resolved promise, so a `for await` step costs one tick.
+ *
+ * It keeps the generator's semantics: nothing runs before the first `next()`
+ * (the URL and headers are checked there, and an aborted signal throws
+ * there); calls made while an earlier one is unanswered wait their turn;
+ * `return()` and `throw()` end it as the generator's `finally` did, aborting
+ * the request and forgetting the signal.
+ */
+class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<StreamEvent, void, undefined> {
+  #state: typeof NOT_STARTED | typeof RUNNING | typeof DONE = NOT_STARTED
+  // Read on the first next(), as the generator's body read them then: a bad
+  // URL or header throws there, not at the call.
+  #input: string | URL
+  #init: EventSourceInit
+  #signal: AbortSignal | undefined
+  #connection: Connection | undefined
+  #onAbort: (() => void) | undefined
   // Events of the current chunk wait here until the loop takes them; the
-  // connection does not read the next chunk before the queue is empty.
-  const queue: StreamEvent[] = []
-  let head = 0
-  let ended = false
-  let failure: ConnectionError | undefined
-  // Wakes the loop when an event, the end or a failure arrives.
-  let wake: (() => void) | undefined
+  // connection does not read the next chunk before the queue is empty. An
+  // index rather than shift(): taking an event must stay O(1).
+  readonly #queue: StreamEvent[] = []
+  #head = 0
+  // Calls not answered yet, oldest first. Empty on the hot path.
+  readonly #calls: PendingCall[] = []
+  #ended = false
+  #failure: ConnectionError | undefined
   // Resolves the connection's wait for the queue to drain.
-  let drained: (() => void) | undefined
-  const notify = (): void => {
-    const resolve = wake
-    wake = undefined
-    resolve?.()
+  #drained: (() => void) | undefined
+  // Set while return() awaits the value it was given: later calls wait for it,
+  // as a generator's do.
+  #awaitingReturn = false
+  // Set while #settle() runs, so a sink call it causes (directly or through the
+  // connection) does not answer the same call twice.
+  #settling = false
+
+  constructor(input: string | URL, init: EventSourceInit) {
+    super()
+    this.#input = input
+    this.#init = init
   }
 
-  const connection = new Connection(
-    options,
-    {
+  /** The next event; `done` once the stream ended. Rejects with `EventStreamError` when it failed. */
+  next(): Promise<Result> {
+    // Hot path: an event is waiting and no earlier call is.
+    if (this.#head < this.#queue.length && this.#calls.length === 0) {
+      return Promise.resolve({ value: this.#queue[this.#head++] as StreamEvent, done: false })
+    }
+    return this.#call(NEXT, undefined)
+  }
+
+  /** Ends the iteration and aborts the request (what `break` calls). */
+  return(value?: void | PromiseLike<void>): Promise<Result> {
+    return this.#call(RETURN, value)
+  }
+
+  /** Ends the iteration, aborts the request and rejects with `error`. */
+  throw(error: unknown): Promise<Result> {
+    return this.#call(THROW, error)
+  }
+
+  // The inherited one returns `this` too; this one is typed as AsyncGenerator
+  // wants (itself back, not an AsyncIteratorObject).
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  #call(kind: PendingCall['kind'], value: unknown): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.#calls.push({ kind, value, resolve, reject })
+      this.#settle()
+    })
+  }
+
+  /**
+   * Answers waiting calls in order, as far as possible now; called again when
+   * an event, the end, a failure or the abort arrives.
+   */
+  #settle(): void {
+    if (this.#settling) return
+    this.#settling = true
+    try {
+      const calls = this.#calls
+      while (calls.length > 0 && !this.#awaitingReturn) {
+        const call = calls[0] as PendingCall
+        if (call.kind !== NEXT) {
+          calls.shift()
+          this.#end(call)
+          continue
+        }
+        if (this.#state === NOT_STARTED) {
+          try {
+            this.#start()
+          } catch (error) {
+            // As the generator's body threw on its first run: it is over.
+            calls.shift()
+            this.#finish()
+            call.reject(error)
+            continue
+          }
+        }
+        if (this.#head < this.#queue.length) {
+          calls.shift()
+          call.resolve({ value: this.#queue[this.#head++] as StreamEvent, done: false })
+          continue
+        }
+        if (this.#state === DONE) {
+          calls.shift()
+          call.resolve({ value: undefined, done: true })
+          continue
+        }
+        // The queue is drained: let the connection read the next chunk.
+        this.#queue.length = 0
+        this.#head = 0
+        const resume = this.#drained
+        this.#drained = undefined
+        resume?.()
+        const signal = this.#signal
+        if (signal?.aborted === true) {
+          calls.shift()
+          this.#finish()
+          call.reject(signal.reason)
+        } else if (this.#failure !== undefined) {
+          calls.shift()
+          const error = new EventStreamError(this.#failure)
+          this.#finish()
+          call.reject(error)
+        } else if (this.#ended) {
+          calls.shift()
+          this.#finish()
+          call.resolve({ value: undefined, done: true })
+        } else {
+          // Nothing to answer with yet; the sink calls back.
+          return
+        }
+      }
+    } finally {
+      this.#settling = false
+    }
+  }
+
+  /** `return()` or `throw()`: what the generator's `finally` did, then the answer. */
+  #end(call: PendingCall): void {
+    this.#finish()
+    if (call.kind === THROW) {
+      call.reject(call.value)
+      return
+    }
+    // A generator's return() awaits its argument before it answers, and
+    // answers later calls only after that.
+    this.#awaitingReturn = true
+    Promise.resolve(call.value as void | PromiseLike<void>)
+      .then(
+        (value) => call.resolve({ value, done: true }),
+        (reason: unknown) => call.reject(reason),
+      )
+      .then(() => {
+        this.#awaitingReturn = false
+        this.#settle()
+      })
+  }
+
+  /** The generator body's first run: check the options, then send the request. */
+  #start(): void {
+    const init = this.#init
+    const options = resolveConnectionOptions(parseEventSourceUrl(this.#input), init, true)
+    const signal = init.signal
+    signal?.throwIfAborted()
+    this.#state = RUNNING
+    const queue = this.#queue
+    const sink: ConnectionSink = {
       open() {},
-      message(message, id) {
-        queue.push({ type: message.event ?? 'message', data: message.data, lastEventId: id })
-        notify()
+      message: (message, lastEventId) => {
+        queue.push({ type: message.event ?? 'message', data: message.data, lastEventId })
+        if (this.#calls.length > 0) this.#settle()
       },
-      error(error) {
+      error: (error) => {
         // A reconnect in progress is invisible to the loop; a failure ends it.
         if (!error.willReconnect) {
-          failure = error
-          notify()
+          this.#failure = error
+          this.#settle()
         }
       },
-      end() {
-        ended = true
-        notify()
+      end: () => {
+        this.#ended = true
+        this.#settle()
       },
-      drain() {
-        return head < queue.length ? new Promise<void>((resolve) => (drained = resolve)) : undefined
-      },
-    },
-  )
-
-  const onAbort = (): void => {
-    connection.close()
-    notify()
-  }
-  signal?.addEventListener('abort', onAbort, { once: true })
-  connection.start()
-  try {
-    for (;;) {
-      while (head < queue.length) {
-        const event = queue[head++] as StreamEvent
-        yield event
-      }
-      queue.length = 0
-      head = 0
-      // Let the connection read the next chunk.
-      const resume = drained
-      drained = undefined
-      resume?.()
-      if (signal?.aborted) signal.throwIfAborted()
-      if (failure !== undefined) throw new EventStreamError(failure)
-      if (ended) return
-      await new Promise<void>((resolve) => (wake = resolve))
+      // The async generator could take a chunk's events only after the
+      // connection had queued them all, so it made the connection wait after
+      // every chunk that had events, until the loop asked past them. Events
+      // handed straight to a waiting call count too: #settle() empties the
+      // queue whenever a call finds nothing left in it, so a non-empty queue
+      // means this chunk had events and no call is waiting beyond them.
+      drain: () => (queue.length > 0 ? new Promise<void>((resolve) => (this.#drained = resolve)) : undefined),
     }
-  } finally {
-    // `break`, `return`, a throw in the loop body or the end: abort the
-    // request (a no-op once it ended) and forget the signal.
-    signal?.removeEventListener('abort', onAbort)
-    connection.close()
+    const connection = new Connection(options, sink)
+    this.#connection = connection
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        connection.close()
+        this.#settle()
+      }
+      this.#signal = signal
+      this.#onAbort = onAbort
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    connection.start()
+  }
+
+  /**
+   * The generator's `finally`: abort the request (a no-op once it ended),
+   * forget the signal, drop what was queued.
+   */
+  #finish(): void {
+    if (this.#state === DONE) return
+    this.#state = DONE
+    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#onAbort = undefined
+    this.#connection?.close()
+    this.#queue.length = 0
+    this.#head = 0
+    const resume = this.#drained
+    this.#drained = undefined
+    // The connection is closed, so its read loop only needs waking to see that
+    // and let go of the response.
+    resume?.()
   }
 }

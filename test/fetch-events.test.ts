@@ -13,6 +13,7 @@ import {
   delay,
   header,
   scriptUrl,
+  signal,
   uniqueKey,
   type LoggedRequest,
 } from './support/script.js'
@@ -37,6 +38,50 @@ async function drain(iterable: AsyncIterable<StreamEvent>): Promise<{ events: St
 
 function bodyText(request: LoggedRequest): string {
   return new TextDecoder().decode(Uint8Array.from(atob(request.bodyBase64), (c) => c.charCodeAt(0)))
+}
+
+/**
+ * A fetch that re-chunks the real body into one `event` per chunk, and counts
+ * how many chunks the reader asked for; a highWaterMark of 0 means nothing is
+ * pulled ahead of a read.
+ */
+function pullCountingFetch(event: string): { fetch: typeof fetch; pulls: () => number } {
+  let pulls = 0
+  const realFetch = globalThis.fetch
+  const countingFetch: typeof fetch = async (input, init) => {
+    const response = await realFetch(input, init)
+    const upstream = response.body?.getReader()
+    if (upstream === undefined) return response
+    let pending = new Uint8Array(0)
+    const size = new TextEncoder().encode(event).length
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          pulls += 1
+          while (pending.length < size) {
+            const { done, value } = await upstream.read()
+            if (done) {
+              if (pending.length > 0) controller.enqueue(pending)
+              controller.close()
+              return
+            }
+            const joined = new Uint8Array(pending.length + value.length)
+            joined.set(pending)
+            joined.set(value, pending.length)
+            pending = joined
+          }
+          controller.enqueue(pending.slice(0, size))
+          pending = pending.slice(size)
+        },
+        cancel(reason) {
+          return upstream.cancel(reason)
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    return new Response(body, { status: response.status, headers: response.headers })
+  }
+  return { fetch: countingFetch, pulls: () => pulls }
 }
 
 const FAST = { delay: 30 } as const
@@ -294,44 +339,7 @@ describe('reads only as fast as the consumer iterates', () => {
   it('pulls body chunks only as events are consumed (custom fetch counting pulls)', async () => {
     const key = uniqueKey('fe-pulls')
     const event = 'data: 0123456789\n\n'
-    let pulls = 0
-    const realFetch = globalThis.fetch
-    // Re-chunks the real body into one event per chunk, and counts how many
-    // chunks the reader asked for; a highWaterMark of 0 means nothing is
-    // pulled ahead of a read.
-    const countingFetch: typeof fetch = async (input, init) => {
-      const response = await realFetch(input, init)
-      const upstream = response.body?.getReader()
-      if (upstream === undefined) return response
-      let pending = new Uint8Array(0)
-      const size = new TextEncoder().encode(event).length
-      const body = new ReadableStream<Uint8Array>(
-        {
-          async pull(controller) {
-            pulls += 1
-            while (pending.length < size) {
-              const { done, value } = await upstream.read()
-              if (done) {
-                if (pending.length > 0) controller.enqueue(pending)
-                controller.close()
-                return
-              }
-              const joined = new Uint8Array(pending.length + value.length)
-              joined.set(pending)
-              joined.set(value, pending.length)
-              pending = joined
-            }
-            controller.enqueue(pending.slice(0, size))
-            pending = pending.slice(size)
-          },
-          cancel(reason) {
-            return upstream.cancel(reason)
-          },
-        },
-        { highWaterMark: 0 },
-      )
-      return new Response(body, { status: response.status, headers: response.headers })
-    }
+    const { fetch: countingFetch, pulls } = pullCountingFetch(event)
     const url = scriptUrl(origin, key, [{ chunks: [{ repeat: event, times: 2000 }] }])
     const iterator = fetchEvents(url, { fetch: countingFetch })[Symbol.asyncIterator]()
     try {
@@ -340,10 +348,216 @@ describe('reads only as fast as the consumer iterates', () => {
         // Give an eager reader time to run ahead.
         await delay(30)
         // One chunk per event consumed, plus at most one read in flight.
-        expect(pulls, `after ${consumed} events`).toBeLessThanOrEqual(consumed + 1)
+        expect(pulls(), `after ${consumed} events`).toBeLessThanOrEqual(consumed + 1)
       }
     } finally {
       await iterator.return()
     }
+  })
+
+  it('an event handed to a next() that was already waiting still holds the next read back', async () => {
+    // Each next() here waits before its chunk arrives, so the event goes
+    // straight to it. The async generator queued it first and made the
+    // connection wait until the loop asked for more: exactly one read per
+    // event consumed, none ahead.
+    const key = uniqueKey('fe-pulls-waiting')
+    const event = 'data: 0123456789\n\n'
+    const { fetch: countingFetch, pulls } = pullCountingFetch(event)
+    const url = scriptUrl(origin, key, [{ chunks: [{ repeat: event, times: 2000 }] }])
+    const iterator = fetchEvents(url, { fetch: countingFetch })
+    try {
+      for (let consumed = 1; consumed <= 5; consumed++) {
+        expect((await iterator.next()).done).toBe(false)
+        await delay(30)
+        expect(pulls(), `after ${consumed} events`).toBe(consumed)
+      }
+    } finally {
+      await iterator.return()
+    }
+  })
+})
+
+/**
+ * A signal that counts its `abort` listeners, so a test can see that the
+ * iterator let go of the one it added.
+ */
+function countingSignal(): { controller: AbortController; listeners: () => number } {
+  const controller = new AbortController()
+  const target = controller.signal
+  const active = new Set<EventListenerOrEventListenerObject>()
+  const add = target.addEventListener.bind(target)
+  const remove = target.removeEventListener.bind(target)
+  target.addEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
+    if (listener === null) return
+    if (type === 'abort') active.add(listener)
+    add(type, listener, options)
+  }
+  target.removeEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
+    if (listener === null) return
+    if (type === 'abort') active.delete(listener)
+    remove(type, listener, options)
+  }
+  return { controller, listeners: () => active.size }
+}
+
+/** Records the order in which promises settle. */
+function settleOrder(): { track<T>(name: string, promise: Promise<T>): Promise<T>; order: string[] } {
+  const order: string[] = []
+  return {
+    order,
+    track(name, promise) {
+      promise.then(
+        () => order.push(name),
+        () => order.push(name),
+      )
+      return promise
+    },
+  }
+}
+
+// fetchEvents() returns a hand-written iterator, not an async generator (a
+// generator costs several promise ticks per event). These pin the generator
+// behaviour it must keep.
+describe('the async generator protocol', () => {
+  it('sends nothing before the first next()', async () => {
+    const key = uniqueKey('fe-lazy')
+    const iterator = fetchEvents(scriptUrl(origin, key, [{ chunks: ['data: a\n\n'], end: 'hang' }]))
+    await delay(100)
+    expect(await attempts(origin, key, { timeout: 0 })).toEqual([])
+    try {
+      expect(await iterator.next()).toEqual({ value: { type: 'message', data: 'a', lastEventId: '' }, done: false })
+      expect((await attempts(origin, key, { min: 1 })).length).toBe(1)
+    } finally {
+      await iterator.return()
+    }
+  })
+
+  it('next() calls made before the earlier ones settle are answered in order, then done', async () => {
+    const key = uniqueKey('fe-concurrent')
+    const url = scriptUrl(origin, key, [{ chunks: ['data: a\n\n', { delay: 30 }, 'data: b\n\ndata: c\n\n', { delay: 30 }, 'data: d\n\n'] }])
+    const iterator = fetchEvents(url)
+    const { track, order } = settleOrder()
+    const calls = [0, 1, 2, 3, 4, 5].map((n) => track(String(n), iterator.next()))
+    const results = await Promise.all(calls)
+    expect(results.map((r) => (r.done === true ? 'done' : r.value.data))).toEqual(['a', 'b', 'c', 'd', 'done', 'done'])
+    expect(order).toEqual(['0', '1', '2', '3', '4', '5'])
+    expect(await iterator.next()).toEqual({ value: undefined, done: true })
+  })
+
+  it('next() calls waiting when the stream fails: the first gets the error, the later ones done', async () => {
+    const key = uniqueKey('fe-concurrent-fail')
+    const url = scriptUrl(origin, key, [{ chunks: ['data: a\n\n'], end: 'destroy' }])
+    const iterator = fetchEvents(url, { retry: FAST })
+    const { track, order } = settleOrder()
+    const first = track('a', iterator.next())
+    const failed = track('error', iterator.next())
+    const after = track('after', iterator.next())
+    expect((await first).value?.data).toBe('a')
+    await expect(failed).rejects.toBeInstanceOf(EventStreamError)
+    expect(await after).toEqual({ value: undefined, done: true })
+    expect(order).toEqual(['a', 'error', 'after'])
+  })
+
+  it('next() calls waiting when the signal aborts: the first gets the reason, the later ones done; the server sees the close', async () => {
+    const key = uniqueKey('fe-concurrent-abort')
+    const url = scriptUrl(origin, key, [{ chunks: ['data: a\n\n'], end: 'hang' }])
+    const controller = new AbortController()
+    const reason = new Error('stop')
+    const iterator = fetchEvents(url, { signal: controller.signal })
+    expect((await iterator.next()).value?.data).toBe('a')
+    const { track, order } = settleOrder()
+    const aborted = track('aborted', iterator.next())
+    const after = track('after', iterator.next())
+    await delay(20)
+    controller.abort(reason)
+    await expect(aborted).rejects.toBe(reason)
+    expect(await after).toEqual({ value: undefined, done: true })
+    expect(order).toEqual(['aborted', 'after'])
+    expect(at(await attempts(origin, key, { closed: 1, timeout: 1000 }), 0).closedByClient).toBe(true)
+  })
+
+  it('return() while a next() waits is answered after it, as by an async generator, then aborts the request', async () => {
+    const key = uniqueKey('fe-return-pending')
+    const url = scriptUrl(origin, key, [{ chunks: ['data: a\n\n', { await: 'go' }, 'data: b\n\n'], end: 'hang' }])
+    const iterator = fetchEvents(url)
+    expect((await iterator.next()).value?.data).toBe('a')
+    const { track, order } = settleOrder()
+    const waiting = track('next', iterator.next())
+    const returned = track('return', iterator.return())
+    // An async generator runs return() only once the next() before it has
+    // settled: until then nothing is answered and the request stays open.
+    await delay(100)
+    expect(order).toEqual([])
+    expect(at(await attempts(origin, key, { timeout: 0 }), 0).closedAt).toBeNull()
+    await signal(origin, key, 'go')
+    expect(await waiting).toEqual({ value: { type: 'message', data: 'b', lastEventId: '' }, done: false })
+    expect(await returned).toEqual({ value: undefined, done: true })
+    expect(order).toEqual(['next', 'return'])
+    expect(at(await attempts(origin, key, { closed: 1, timeout: 1000 }), 0).closedByClient).toBe(true)
+    expect(await iterator.next()).toEqual({ value: undefined, done: true })
+  })
+
+  it('throw() rejects with its argument, aborts the request, and ends the iteration', async () => {
+    const key = uniqueKey('fe-throw-method')
+    const url = scriptUrl(origin, key, [{ chunks: ['data: a\n\ndata: b\n\n'], end: 'hang' }])
+    const iterator = fetchEvents(url)
+    expect((await iterator.next()).value?.data).toBe('a')
+    const oops = new Error('consumer gave up')
+    await expect(iterator.throw(oops)).rejects.toBe(oops)
+    expect(at(await attempts(origin, key, { closed: 1, timeout: 1000 }), 0).closedByClient).toBe(true)
+    // The event that was already queued is dropped, as by a generator's `finally`.
+    expect(await iterator.next()).toEqual({ value: undefined, done: true })
+    await expect(iterator.throw(oops)).rejects.toBe(oops)
+    expect(await iterator.return()).toEqual({ value: undefined, done: true })
+  })
+
+  it('return() or throw() before the first next() ends it without a request', async () => {
+    const key = uniqueKey('fe-end-early')
+    const url = scriptUrl(origin, key, [{ chunks: ['data: a\n\n'] }])
+    const returned = fetchEvents(url)
+    expect(await returned.return()).toEqual({ value: undefined, done: true })
+    expect(await returned.next()).toEqual({ value: undefined, done: true })
+    const thrown = fetchEvents(url)
+    const oops = new Error('never mind')
+    await expect(thrown.throw(oops)).rejects.toBe(oops)
+    expect(await thrown.next()).toEqual({ value: undefined, done: true })
+    await delay(50)
+    expect(await attempts(origin, key, { timeout: 0 })).toEqual([])
+  })
+
+  it('the abort listener is removed after break, after the end and after a failure', async () => {
+    const hang = scriptUrl(origin, uniqueKey('fe-listener-break'), [{ chunks: ['data: a\n\n', 'data: b\n\n'], end: 'hang' }])
+    const broken = countingSignal()
+    for await (const _event of fetchEvents(hang, { signal: broken.controller.signal })) {
+      expect(broken.listeners()).toBe(1)
+      break
+    }
+    expect(broken.listeners()).toBe(0)
+    // Aborting afterwards reaches nothing of the finished iteration.
+    broken.controller.abort()
+
+    const ended = countingSignal()
+    const { error } = await drain(fetchEvents(scriptUrl(origin, uniqueKey('fe-listener-end'), [{ chunks: ['data: a\n\n'] }]), { signal: ended.controller.signal }))
+    expect(error).toBeUndefined()
+    expect(ended.listeners()).toBe(0)
+
+    const failed = countingSignal()
+    const url = scriptUrl(origin, uniqueKey('fe-listener-fail'), [{ status: 500 }])
+    expect((await drain(fetchEvents(url, { signal: failed.controller.signal }))).error).toBeInstanceOf(EventStreamError)
+    expect(failed.listeners()).toBe(0)
+  })
+
+  it('is its own async iterator, and disposable wherever native async generators are', async () => {
+    const key = uniqueKey('fe-dispose')
+    const iterator = fetchEvents(scriptUrl(origin, key, [{ chunks: ['data: a\n\n'], end: 'hang' }]))
+    expect(iterator[Symbol.asyncIterator]()).toBe(iterator)
+    const disposable = (value: object): value is { [Symbol.asyncDispose](): Promise<void> } =>
+      typeof Symbol.asyncDispose === 'symbol' && typeof (value as Record<symbol, unknown>)[Symbol.asyncDispose] === 'function'
+    expect(disposable(iterator)).toBe(disposable((async function* () {})()))
+    expect((await iterator.next()).value?.data).toBe('a')
+    if (disposable(iterator)) await iterator[Symbol.asyncDispose]()
+    else await iterator.return()
+    expect(at(await attempts(origin, key, { closed: 1, timeout: 1000 }), 0).closedByClient).toBe(true)
+    expect(await iterator.next()).toEqual({ value: undefined, done: true })
   })
 })

@@ -16,7 +16,7 @@ import { resolveRetryPolicy } from './retry.js'
  */
 export function resolveConnectionOptions(url: URL, init: EventSourceInit, oneShot: boolean): ConnectionOptions {
   const options: ConnectionOptions = {
-    url,
+    url: url.href,
     method: init.method ?? 'GET',
     headers: init.headers,
     body: init.body,

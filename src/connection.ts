@@ -12,7 +12,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model
  */
 import type { EventSourceMessage } from 'eventsource-parser'
-import { createEventStreamDecoder } from './event-stream.js'
+import { createEventStreamDecoder, type EventStreamDecoder, type EventStreamHandlers } from './event-stream.js'
 import { isEventStream } from './mime.js'
 import { buildRequestInit, type RequestOptions } from './request.js'
 import { computeDelay, MAX_TIMER_DELAY, parseRetryAfter, type RetryPolicy } from './retry.js'
@@ -68,8 +68,12 @@ export interface ConnectionSink {
 
 /** Everything fixed at construction (§9.2.2 steps 5–13, plus our options). */
 export interface ConnectionOptions extends RequestOptions {
-  /** The parsed URL of the event source. */
-  url: URL
+  /**
+   * The URL of the event source, serialized (a parsed `URL` costs 168 bytes
+   * per connection in Node, held for its whole life; the string is shared
+   * with `EventSource#url`).
+   */
+  url: string
   /** The `fetch` to use. */
   fetch: typeof fetch
   /** The initial last event ID string (the spec's is empty). */
@@ -101,18 +105,58 @@ type Outcome =
   /** A response that is not an event stream. */
   | { kind: 'response'; message: string; response: Response }
 
-/** One fetch and its processing; superseded attempts see `controller !== current`. */
-interface Attempt {
-  readonly controller: AbortController
+/**
+ * One fetch and its processing; an attempt that is no longer the connection's
+ * current one was superseded (close(), a timeout) and must surface nothing.
+ * It also takes what the parser finds in its body: one object per attempt
+ * rather than a closure per callback (idle connections' memory counts).
+ */
+class Attempt implements EventStreamHandlers {
+  readonly controller = new AbortController()
   /** Whether the response was announced (readyState reached OPEN). */
-  opened: boolean
+  opened = false
   /** For the inactivity watchdog: when the last byte (or the request) happened. */
-  lastActivity: number
-  watchdog: ReturnType<typeof setTimeout> | undefined
+  lastActivity = 0
+  watchdog: ReturnType<typeof setTimeout> | undefined = undefined
   /** Set when the watchdog aborted this attempt. */
-  timedOut: boolean
+  timedOut = false
   /** The body reader, once the response is being read. */
-  reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined = undefined
+  /**
+   * The events of the chunk being parsed, as [message, lastEventId] pairs:
+   * parsed first, then dispatched one by one, as the spec parses and then
+   * queues a task per event. Reused for every chunk.
+   */
+  readonly pending: Array<EventSourceMessage | string> = []
+  /** Set when an unfinished line or event outgrew `maxBufferSize`. */
+  overflow: Error | undefined = undefined
+  readonly #connection: Connection
+
+  constructor(connection: Connection) {
+    this.#connection = connection
+  }
+
+  onId(id: string): void {
+    // Dispatch step 1: the last event ID string takes the buffer's value at
+    // every block end, data or not.
+    this.#connection.lastEventId = id
+  }
+
+  onEvent(message: EventSourceMessage): void {
+    // Steps 4–5: the event carries the last event ID string of now.
+    this.pending.push(message, this.#connection.lastEventId)
+  }
+
+  onRetry(milliseconds: number): void {
+    // "set the event stream's reconnection time to that integer" — as soon as
+    // the line is parsed, not at dispatch (status-reconnect.py sends
+    // `retry: 2\n` with no blank line after it).
+    this.#connection.reconnectionTime = Math.min(milliseconds, MAX_TIMER_DELAY)
+  }
+
+  onOverflow(error: Error): void {
+    this.overflow = error
+  }
 }
 
 /**
@@ -143,7 +187,7 @@ export class Connection {
   // The URL the next attempt fetches. html #503: a reconnect goes to the
   // request's current URL, i.e. the final URL after redirects (Chromium keeps
   // the same `current_url_`).
-  #requestUrl: URL
+  #requestUrl: string
   #attempt: Attempt | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   // Consecutive attempts that ended without reaching `open` (for backoff and limit).
@@ -177,43 +221,69 @@ export class Connection {
   }
 
   /**
-   * One attempt, from the request to the decision that follows it. A promise
-   * chain rather than an async function: an async frame would stay suspended
-   * for the whole life of the connection, and idle connections' memory counts.
+   * One attempt, from the request to the decision that follows it. No promise
+   * waits for it: #fetchAndProcess hands the body to #interpretBody without
+   * awaiting it, and whichever ends the attempt calls #conclude. So an idle
+   * connection holds one suspended read and nothing chained to it.
    */
   #run(): void {
-    const attempt: Attempt = {
-      controller: new AbortController(),
-      opened: false,
-      lastActivity: 0,
-      watchdog: undefined,
-      timedOut: false,
-      reader: undefined,
-    }
+    const attempt = new Attempt(this)
     this.#attempt = attempt
     this.#startWatchdog(attempt)
-    this.#fetchAndProcess(attempt).then(
-      (outcome) => {
-        clearTimeout(attempt.watchdog)
-        // close() or a newer attempt took over: nothing of this one may surface.
-        if (outcome === undefined || this.#attempt !== attempt) return
-        this.#attempt = undefined
-        return this.#decide(outcome, attempt.opened)
-      },
-      (cause: unknown) => {
-        clearTimeout(attempt.watchdog)
-        // Only a bug of ours, a throwing provider or sink gets here: never
-        // leave the object half-open, fail it with the reason attached.
-        if (this.#attempt === attempt) this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
-      },
-    ).catch((cause: unknown) => {
+    void this.#fetchAndProcess(attempt)
+  }
+
+  /**
+   * The end of an attempt: unless it was superseded, reestablish, fail or end
+   * as the outcome says. `undefined`: close() or a newer attempt took over, or
+   * the attempt already failed; nothing of it may surface.
+   */
+  #conclude(attempt: Attempt, outcome: Outcome | undefined): void {
+    clearTimeout(attempt.watchdog)
+    if (outcome === undefined || this.#attempt !== attempt) return
+    this.#attempt = undefined
+    const opened = attempt.opened
+    // Reestablishing and failing both begin with "queue a task" (§9.2.3), so
+    // the listeners of the last event, and every microtask they queue, are
+    // done before `error` fires: an EventSource waits for a real task (a
+    // timer). fetchEvents() has no listeners to wait for.
+    if (this.#sink.taskPerEvent === true) setTimeout(() => this.#decideSafely(outcome, opened), 0)
+    else this.#decideSafely(outcome, opened)
+  }
+
+  #decideSafely(outcome: Outcome, opened: boolean): void {
+    this.#decide(outcome, opened).catch((cause: unknown) => {
       // A throwing shouldRetry or sink while deciding: fail rather than hang.
       this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
     })
   }
 
-  /** Fetches, checks the response, announces it and reads it to the end. */
-  async #fetchAndProcess(attempt: Attempt): Promise<Outcome | undefined> {
+  /**
+   * Only a bug of ours, a throwing provider or sink gets here: never leave the
+   * object half-open, fail it with the reason attached.
+   */
+  #crash(attempt: Attempt, cause: unknown): void {
+    clearTimeout(attempt.watchdog)
+    if (this.#attempt === attempt) this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
+  }
+
+  /** Fetches, checks and announces the response, then starts reading it. Never rejects. */
+  async #fetchAndProcess(attempt: Attempt): Promise<void> {
+    try {
+      const result = await this.#fetchResponse(attempt)
+      // Not awaited: this frame ends here, and the read loop concludes the attempt.
+      if (result?.kind === 'announced') void this.#interpretBody(result.response, attempt)
+      else this.#conclude(attempt, result)
+    } catch (cause) {
+      this.#crash(attempt, cause)
+    }
+  }
+
+  /**
+   * The fetch and the checks of §9.2.3 up to "announce the connection": the
+   * response to read, or the outcome of an attempt that ends here.
+   */
+  async #fetchResponse(attempt: Attempt): Promise<Outcome | { kind: 'announced'; response: Response } | undefined> {
     const { signal } = attempt.controller
     let init: RequestInit
     try {
@@ -221,7 +291,7 @@ export class Connection {
         this.#options,
         this.lastEventId,
         signal,
-        this.#requestUrl.origin !== this.#options.url.origin,
+        this.#requestUrl !== this.#options.url && originOf(this.#requestUrl) !== originOf(this.#options.url),
       )
     } catch (cause) {
       // A header or body provider that throws, or returns a value no header
@@ -233,7 +303,7 @@ export class Connection {
 
     let response: Response
     try {
-      response = await this.#options.fetch(this.#requestUrl.href, init)
+      response = await this.#options.fetch(this.#requestUrl, init)
     } catch (cause) {
       // "If res is an aborted network error, then fail the connection." Only
       // close() aborts without a timeout, and it already made readyState
@@ -243,8 +313,8 @@ export class Connection {
       // connection, unless the user agent knows that to be futile, in which
       // case the user agent may fail the connection."
       const message = attempt.timedOut
-        ? `No response from ${this.#requestUrl.href} within ${this.#options.inactivityTimeout} ms`
-        : `Failed to fetch ${this.#requestUrl.href}: ${errorText(cause)}`
+        ? `No response from ${this.#requestUrl} within ${this.#options.inactivityTimeout} ms`
+        : `Failed to fetch ${this.#requestUrl}: ${errorText(cause)}`
       if (!isFetchableScheme(this.#requestUrl)) {
         this.#fail({ message, cause })
         return undefined
@@ -272,7 +342,7 @@ export class Connection {
     }
 
     // A redirect changes the URL that reconnects go to and the origin events carry.
-    if (response.url !== '' && response.url !== this.#requestUrl.href) this.#requestUrl = new URL(response.url)
+    if (response.url !== '' && response.url !== this.#requestUrl) this.#requestUrl = response.url
 
     // "Otherwise, announce the connection and interpret res's body line by line."
     this.#announce(response, attempt)
@@ -280,7 +350,7 @@ export class Connection {
       discardBody(response)
       return undefined
     }
-    return this.#interpretBody(response, attempt)
+    return { kind: 'announced', response }
   }
 
   /**
@@ -296,52 +366,44 @@ export class Connection {
     this.#sink.open(response)
   }
 
-  /** "interpret res's body line by line" (§9.2.6), until it ends or breaks. */
-  async #interpretBody(response: Response, attempt: Attempt): Promise<Outcome | undefined> {
+  /**
+   * "interpret res's body line by line" (§9.2.6) until it ends or breaks,
+   * then conclude the attempt. Never rejects. While a connection is idle,
+   * this one frame, suspended in `reader.read()`, is all it holds of the
+   * attempt besides the Attempt, the decoder and the body.
+   */
+  async #interpretBody(response: Response, attempt: Attempt): Promise<void> {
+    let decoder: EventStreamDecoder
+    let reader: ReadableStreamDefaultReader<Uint8Array>
+    try {
+      decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize)
+      const body = response.body
+      if (body === null) {
+        this.#conclude(attempt, { kind: 'end' })
+        return
+      }
+      reader = body.getReader()
+    } catch (cause) {
+      this.#crash(attempt, cause)
+      return
+    }
+    attempt.reader = reader
     // Dispatch step 5: "the serialization of the origin of the event stream's
     // final URL (i.e., the URL after redirects)". Computed once per response.
-    const origin = this.#requestUrl.origin
+    const origin = originOf(this.#requestUrl)
     const sink = this.#sink
     const taskPerEvent = sink.taskPerEvent === true
-    // The events of one chunk, as [message, lastEventId] pairs: parsed first,
-    // then dispatched one by one, as the spec parses and then queues a task
-    // per event. Reused for every chunk.
-    const pending: Array<EventSourceMessage | string> = []
-    let overflow: Error | undefined
-    const decoder = createEventStreamDecoder(
-      {
-        onId: (id) => {
-          // Dispatch step 1: the last event ID string takes the buffer's value
-          // at every block end, data or not.
-          this.lastEventId = id
-        },
-        onEvent: (message) => {
-          // Steps 4–5: the event carries the last event ID string of now.
-          pending.push(message, this.lastEventId)
-        },
-        onRetry: (milliseconds) => {
-          // "set the event stream's reconnection time to that integer" — as
-          // soon as the line is parsed, not at dispatch (status-reconnect.py
-          // sends `retry: 2\n` with no blank line after it).
-          this.reconnectionTime = Math.min(milliseconds, MAX_TIMER_DELAY)
-        },
-        onOverflow: (error) => {
-          overflow = error
-        },
-      },
-      this.#options.maxBufferSize,
-    )
-
-    const body = response.body
-    if (body === null) return { kind: 'end' }
-    const reader = body.getReader()
-    attempt.reader = reader
     const watched = this.#options.inactivityTimeout > 0
+    const pending = attempt.pending
+    let outcome: Outcome | undefined
     try {
       // Hot path: one iteration per network chunk.
       for (;;) {
         const { done, value } = await reader.read()
-        if (done) break
+        if (done) {
+          outcome = this.#endOfBody(attempt)
+          break
+        }
         if (watched) attempt.lastActivity = now()
         decoder.push(value)
         if (pending.length > 2 && taskPerEvent) {
@@ -357,29 +419,37 @@ export class Connection {
           }
         }
         pending.length = 0
-        if (this.#attempt !== attempt) return undefined
+        if (this.#attempt !== attempt) break
+        const overflow = attempt.overflow
         if (overflow !== undefined) {
           void reader.cancel(overflow).catch(ignore)
-          return {
+          outcome = {
             kind: 'network',
             message: `EventSource stream broken: ${overflow.message}`,
             cause: overflow,
             unusable: true,
           }
+          break
         }
         const drained = sink.drain?.()
         if (drained !== undefined) {
           await drained
-          if (this.#attempt !== attempt) return undefined
+          if (this.#attempt !== attempt) break
         }
       }
     } catch (cause) {
-      if (this.#attempt !== attempt) return undefined
       // A body that breaks mid-stream is a network error; browsers
       // reestablish, as for a fetch that never got a response.
-      const message = attempt.timedOut ? this.#idleMessage() : `EventSource connection lost: ${errorText(cause)}`
-      return { kind: 'network', message, cause }
+      if (this.#attempt === attempt) {
+        const message = attempt.timedOut ? this.#idleMessage() : `EventSource connection lost: ${errorText(cause)}`
+        outcome = { kind: 'network', message, cause }
+      }
     }
+    this.#conclude(attempt, outcome)
+  }
+
+  /** What the end of a body means for its attempt. */
+  #endOfBody(attempt: Attempt): Outcome | undefined {
     // Our own cancel() on abort ends a pending read as if the body had ended
     // (Deno and browsers get there before fetch errors the body): an aborted
     // attempt is never a clean end.
@@ -393,7 +463,7 @@ export class Connection {
   }
 
   #idleMessage(): string {
-    return `No data from ${this.#requestUrl.href} for ${this.#options.inactivityTimeout} ms`
+    return `No data from ${this.#requestUrl} for ${this.#options.inactivityTimeout} ms`
   }
 
   /**
@@ -559,6 +629,11 @@ export class Connection {
 /** Frees the connection of a response we will not read. */
 function discardBody(response: Response): void {
   if (response.body !== null && !response.bodyUsed) void response.body.cancel().catch(ignore)
+}
+
+/** The serialized origin of a serialized URL (an opaque origin is `"null"`). */
+function originOf(href: string): string {
+  return new URL(href).origin
 }
 
 function errorText(error: unknown): string {

@@ -14,10 +14,11 @@
 /** What an `on*` attribute holds. */
 export type EventHandler<E extends Event = Event> = ((this: EventTarget, event: E) => unknown) | null
 
-// Per target and type, the attribute's current value, and whether the one
-// shared listener below is registered for it. Plain objects, not Maps: an
+// Per target and type, the attribute's current value. The shared listener
+// below is registered for a type exactly while its value is not null, so the
+// value alone says whether the handler is active. Plain objects, not Maps: an
 // idle connection's memory counts (see bench/heap.mjs).
-type Slots = Record<string, { value: EventHandler<Event>; active: boolean } | undefined>
+type Slots = Record<string, EventHandler<Event> | undefined>
 
 const slots = new WeakMap<EventTarget, Slots>()
 
@@ -27,7 +28,7 @@ const slots = new WeakMap<EventTarget, Slots>()
  * for all, found again through `this` (the current target) and the type.
  */
 function runHandler(this: EventTarget, event: Event): void {
-  const current = slots.get(this)?.[event.type]?.value
+  const current = slots.get(this)?.[event.type]
   // A callable object (not a function) is stored but never called, as in
   // browsers, where calling it would throw and only be reported.
   if (typeof current === 'function') current.call(this, event)
@@ -35,7 +36,7 @@ function runHandler(this: EventTarget, event: Event): void {
 
 /** The getter of an event handler IDL attribute. */
 export function getEventHandler(target: EventTarget, type: string): EventHandler<Event> {
-  return slots.get(target)?.[type]?.value ?? null
+  return slots.get(target)?.[type] ?? null
 }
 
 /** The setter of an event handler IDL attribute. */
@@ -45,23 +46,19 @@ export function setEventHandler(target: EventTarget, type: string, value: unknow
     byType = {}
     slots.set(target, byType)
   }
-  const slot = (byType[type] ??= { value: null, active: false })
   // WebIDL [LegacyTreatNonObjectAsNull]: anything that is not an object is null.
   const handler =
     typeof value === 'function' || (typeof value === 'object' && value !== null)
       ? (value as EventHandler<Event>)
       : null
-  slot.value = handler
+  const active = (byType[type] ?? null) !== null
+  byType[type] = handler
   if (handler === null) {
     // "deactivate an event handler": remove its listener, so a later value
     // is registered anew, at the end of the list.
-    if (slot.active) target.removeEventListener(type, runHandler)
-    slot.active = false
-    return
-  }
-  if (!slot.active) {
+    if (active) target.removeEventListener(type, runHandler)
+  } else if (!active) {
     // "activate an event handler": its position among the listeners is fixed now.
-    slot.active = true
     target.addEventListener(type, runHandler)
   }
 }

@@ -8,7 +8,13 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser'
+import {
+  createParser,
+  type EventSourceMessage,
+  type EventSourceParser,
+  type ParseError,
+  type ParserCallbacks,
+} from 'eventsource-parser'
 
 /**
  * The default `maxBufferSize`: 16 Mi characters (32 MiB of string) for an
@@ -65,44 +71,83 @@ export function createEventStreamDecoder(
   handlers: EventStreamHandlers,
   maxBufferSize?: number,
 ): EventStreamDecoder {
-  // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM),
-  // if any." TextDecoder keeps a multibyte character split across chunks whole
-  // when `stream` is set and turns invalid bytes into U+FFFD when not `fatal`.
-  // It could strip the BOM too, but Node 24's does it wrong when the BOM is
-  // split across chunks (it then strips a second BOM as well), so it is told to
-  // keep BOMs and the first decoded character is checked here instead.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
-  let bomChecked = false
-  let overflowed = false
-  const parser = createParser({
-    onEvent: handlers.onEvent,
-    onId: handlers.onId,
-    onRetry: handlers.onRetry,
-    onError(error) {
-      // Unknown fields and bogus `retry` values are reported here too; the spec
-      // ignores them, so only the buffer limit is an error for us.
-      if (error.type === 'max-buffer-size-exceeded') {
-        overflowed = true
-        handlers.onOverflow(error)
-      }
-    },
-    maxBufferSize,
-  })
-  parser.feed(PRIME)
+  return new BodyDecoder(handlers, maxBufferSize)
+}
 
-  return {
-    push(bytes) {
-      // After an overflow the parser refuses input until reset; the caller is
-      // tearing the connection down, so further bytes are simply dropped.
-      if (overflowed) return
-      let text = decoder.decode(bytes, STREAM)
-      if (!bomChecked) {
-        // Until the first character is decoded, a BOM may still be arriving.
-        if (text === '') return
-        bomChecked = true
-        if (text.charCodeAt(0) === BOM) text = text.slice(1)
-      }
-      if (text !== '') parser.feed(text)
+// The decoder whose parser is running. `parser.feed()` is synchronous and
+// calls back only from inside, so the callbacks below are shared by every
+// parser and find their decoder here: an idle connection then holds no
+// closures for its decoder, only the fields of one object (memory per idle
+// connection is a goal, see bench/heap.mjs). Saved and restored around each
+// feed, so a handler that feeds another decoder cannot confuse the two.
+let feeding: BodyDecoder | undefined
+
+class BodyDecoder implements EventStreamDecoder {
+  // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark
+  // (BOM), if any." TextDecoder keeps a multibyte character split across
+  // chunks whole when `stream` is set and turns invalid bytes into U+FFFD when
+  // not `fatal`. It could strip the BOM too, but Node 24's does it wrong when
+  // the BOM is split across chunks (it then strips a second BOM as well), so it
+  // is told to keep BOMs and the first decoded character is checked here instead.
+  readonly #text = new TextDecoder('utf-8', { ignoreBOM: true })
+  readonly #parser: EventSourceParser
+  readonly #handlers: EventStreamHandlers
+  #bomChecked = false
+  #overflowed = false
+
+  constructor(handlers: EventStreamHandlers, maxBufferSize: number | undefined) {
+    this.#handlers = handlers
+    this.#parser = createParser({ ...BodyDecoder.callbacks, maxBufferSize })
+    this.#feed(PRIME)
+  }
+
+  push(bytes: Uint8Array): void {
+    // After an overflow the parser refuses input until reset; the caller is
+    // tearing the connection down, so further bytes are simply dropped.
+    if (this.#overflowed) return
+    let text = this.#text.decode(bytes, STREAM)
+    if (!this.#bomChecked) {
+      // Until the first character is decoded, a BOM may still be arriving.
+      if (text === '') return
+      this.#bomChecked = true
+      if (text.charCodeAt(0) === BOM) text = text.slice(1)
+    }
+    if (text !== '') this.#feed(text)
+  }
+
+  #feed(text: string): void {
+    const previous = feeding
+    feeding = this
+    try {
+      this.#parser.feed(text)
+    } finally {
+      feeding = previous
+    }
+  }
+
+  /** The parser's callbacks, one set for every decoder (see `feeding`). */
+  static readonly callbacks: ParserCallbacks = {
+    onEvent(message) {
+      BodyDecoder.#current().#handlers.onEvent(message)
     },
+    onId(id) {
+      BodyDecoder.#current().#handlers.onId(id)
+    },
+    onRetry(milliseconds) {
+      BodyDecoder.#current().#handlers.onRetry(milliseconds)
+    },
+    onError(error) {
+      // Unknown fields and bogus `retry` values are reported here too; the
+      // spec ignores them, so only the buffer limit is an error for us.
+      if (error.type !== 'max-buffer-size-exceeded') return
+      const decoder = BodyDecoder.#current()
+      decoder.#overflowed = true
+      decoder.#handlers.onOverflow(error)
+    },
+  }
+
+  static #current(): BodyDecoder {
+    // Only a parser inside #feed calls back, so `feeding` is set.
+    return feeding as BodyDecoder
   }
 }

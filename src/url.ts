@@ -36,7 +36,10 @@ function baseUrl(): string | undefined {
  * user agent knows that to be futile"; Chromium fails non-HTTP(S) URLs
  * (`ftp:`, `mailto:`, `about:blank`, `javascript:`), as WPT
  * eventsource-constructor-non-same-origin expects.
+ *
+ * @param href - a serialized URL (`URL#href`)
  */
-export function isFetchableScheme(url: URL): boolean {
-  return url.protocol === 'http:' || url.protocol === 'https:'
+export function isFetchableScheme(href: string): boolean {
+  // A serialized URL's scheme is lowercase and ends at the first colon.
+  return href.startsWith('http:') || href.startsWith('https:')
 }

@@ -96,7 +96,7 @@ try {
   rows.sort((x, y) => y[2] - x[2])
   console.log(`${client}: ${total.toFixed(0)} B per connection in the heap snapshot (${n} connections)`)
   console.log('  B/conn  objects/conn  what')
-  for (const [name, c, size] of rows.slice(0, 40)) console.log(`${size.toFixed(0).padStart(8)}  ${c.toFixed(2).padStart(12)}  ${name}`)
+  for (const [name, c, size] of rows.slice(0, Number(process.env.HEAP_ROWS ?? 40))) console.log(`${size.toFixed(0).padStart(8)}  ${c.toFixed(2).padStart(12)}  ${name}`)
   for (const close of closers) close()
 } finally {
   server.disconnect()

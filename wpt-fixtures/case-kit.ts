@@ -150,8 +150,14 @@ export async function runCase(c: Case, env: CaseEnv): Promise<Outcome> {
     if (error instanceof Skip) return { status: 'skip', message: error.message }
     // What the sources saw is the first thing one needs to read a failure (above all a timeout).
     const seen = t.logs.map((log) => show(log.entries)).join(' ')
+    // Our error events say why (a browser's say nothing): the cause of an unexpected one.
+    const why = t.logs
+      .flatMap((log) => log.events)
+      .map((event) => (event.type === 'error' ? (event as Event & { message?: unknown }).message : undefined))
+      .filter((text): text is string => typeof text === 'string')
     const message = error instanceof Error ? error.message : String(error)
-    return { status: 'fail', message: seen === '' ? message : `${message}; events seen: ${seen}` }
+    const detail = `${seen === '' ? '' : `; events seen: ${seen}`}${why.length === 0 ? '' : `; error messages: ${show(why)}`}`
+    return { status: 'fail', message: `${message}${detail}` }
   } finally {
     clearTimeout(timer)
     t.closeAll()

@@ -6,6 +6,7 @@
  * one-shot mode: a clean end of body ends the iteration instead of
  * reconnecting, and a broken body is resumed only when the stream gave an id.
  */
+import type { EventSourceMessage } from 'eventsource-parser'
 import { Connection, type ConnectionError, type ConnectionSink } from './connection.js'
 import { EventStreamError } from './errors.js'
 import { resolveConnectionOptions } from './connection-options.js'
@@ -131,6 +132,51 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   // Set while #settle() runs, so a sink call it causes (directly or through the
   // connection) does not answer the same call twice.
   #settling = false
+
+  /**
+   * What the connection reports, turned into answers to waiting calls. A
+   * class rather than an object of closures, so an idle stream holds one
+   * small object for it; nested, so it reaches the iterator's private state.
+   */
+  static readonly #Sink = class implements ConnectionSink {
+    readonly #iterator: EventIterator
+
+    constructor(iterator: EventIterator) {
+      this.#iterator = iterator
+    }
+
+    open(): void {}
+
+    message(message: EventSourceMessage, lastEventId: string): void {
+      const iterator = this.#iterator
+      iterator.#queue.push({ type: message.event ?? 'message', data: message.data, lastEventId })
+      if (iterator.#calls.length > 0) iterator.#settle()
+    }
+
+    error(error: ConnectionError): void {
+      // A reconnect in progress is invisible to the loop; a failure ends it.
+      if (!error.willReconnect) {
+        this.#iterator.#failure = error
+        this.#iterator.#settle()
+      }
+    }
+
+    end(): void {
+      this.#iterator.#ended = true
+      this.#iterator.#settle()
+    }
+
+    // The async generator could take a chunk's events only after the
+    // connection had queued them all, so it made the connection wait after
+    // every chunk that had events, until the loop asked past them. Events
+    // handed straight to a waiting call count too: #settle() empties the
+    // queue whenever a call finds nothing left in it, so a non-empty queue
+    // means this chunk had events and no call is waiting beyond them.
+    drain(): Promise<void> | undefined {
+      const iterator = this.#iterator
+      return iterator.#queue.length > 0 ? new Promise<void>((resolve) => (iterator.#drained = resolve)) : undefined
+    }
+  }
 
   constructor(input: string | URL, init: EventSourceInit) {
     super()
@@ -265,33 +311,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     const signal = init.signal
     signal?.throwIfAborted()
     this.#state = RUNNING
-    const queue = this.#queue
-    const sink: ConnectionSink = {
-      open() {},
-      message: (message, lastEventId) => {
-        queue.push({ type: message.event ?? 'message', data: message.data, lastEventId })
-        if (this.#calls.length > 0) this.#settle()
-      },
-      error: (error) => {
-        // A reconnect in progress is invisible to the loop; a failure ends it.
-        if (!error.willReconnect) {
-          this.#failure = error
-          this.#settle()
-        }
-      },
-      end: () => {
-        this.#ended = true
-        this.#settle()
-      },
-      // The async generator could take a chunk's events only after the
-      // connection had queued them all, so it made the connection wait after
-      // every chunk that had events, until the loop asked past them. Events
-      // handed straight to a waiting call count too: #settle() empties the
-      // queue whenever a call finds nothing left in it, so a non-empty queue
-      // means this chunk had events and no call is waiting beyond them.
-      drain: () => (queue.length > 0 ? new Promise<void>((resolve) => (this.#drained = resolve)) : undefined),
-    }
-    const connection = new Connection(options, sink)
+    const connection = new Connection(options, new EventIterator.#Sink(this))
     this.#connection = connection
     if (signal !== undefined) {
       const onAbort = (): void => {

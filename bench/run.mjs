@@ -183,7 +183,7 @@ try {
     if (round % 2 === 1) order = order.reverse()
     process.stdout.write(`round ${round + 1}/${rounds} (${order.join(', ')})\n`)
     // Latency varies more from process to process than within one, so it
-    // gets `latencyRuns` processes per client per round (order reversed each time).
+    // gets `latencyRuns` runs per round (slot order reversed each time).
     const steps = workerScenarios.flatMap((s) => (s === 'latency' ? Array(params.latencyRuns).fill(s) : [s]))
     let latencyRun = 0
     for (const scenario of steps) {
@@ -192,8 +192,23 @@ try {
         const check = await runWorker({ client: 'server', scenario, base: server.base, params })
         if (check.ok) serverCheck[scenario].push(check.result)
       }
-      for (const client of stepOrder) {
-        const outcome = await runWorker({ client, scenario, base: server.base, params })
+      // Latency: every client at once, each in its own process, the server
+      // writing to them in turn (see /sparse-group in server.mjs), so drift
+      // of the machine between processes does not land on one client.
+      const group =
+        scenario === 'latency'
+          ? {
+              id: `r${round}-${latencyRun}`,
+              slots: stepOrder.length,
+              step: Math.max(2, Math.round(params.latencyInterval / stepOrder.length)),
+            }
+          : undefined
+      const outcomes =
+        group === undefined
+          ? undefined
+          : await Promise.all(stepOrder.map((client, slot) => runWorker({ client, scenario, base: server.base, params, group: { ...group, slot } })))
+      for (const [index, client] of stepOrder.entries()) {
+        const outcome = outcomes?.[index] ?? (await runWorker({ client, scenario, base: server.base, params }))
         const mark = outcome.ok ? '.' : 'x'
         process.stdout.write(mark)
         const names = {
@@ -399,7 +414,7 @@ const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.j
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
   `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
-  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} process(es) per client per round, ${params.latencyEvents} events ${params.latencyInterval} ms apart each; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
+  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / clients.length))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
 ].join('\n')
 
 const lines = []

@@ -10,6 +10,14 @@
 //                                 batch, honouring backpressure; then ends.
 //   /sparse?n=N&interval=MS       N events, one every MS ms, each carrying the
 //                                 send time (process.hrtime.bigint(), ns) as data.
+//   /sparse-group?group=G&slots=K&slot=I&n=N&step=MS
+//                                 the latency run: K clients (one per process)
+//                                 join group G; once all have, they get their
+//                                 N events in turn, one write every MS ms
+//                                 (client I at ticks I, I+K, I+2K…), each
+//                                 stamped like /sparse. Every client is then
+//                                 measured over the same stretch of time and
+//                                 never two at once.
 //   /idle                         one event at once, then nothing until the
 //                                 client goes away.
 //
@@ -75,6 +83,42 @@ function sparse(res, n, interval) {
   res.on('close', () => clearInterval(timer))
 }
 
+/** Latency groups being formed: id → { members, joined, start }. */
+const groups = new Map()
+// A group whose members did not all come (a client that failed to load) starts with those that did.
+const GROUP_WAIT_MS = 20_000
+
+function sparseGroup(res, id, slots, slot, n, step) {
+  res.writeHead(200, HEADERS)
+  res.flushHeaders()
+  let group = groups.get(id)
+  if (group === undefined) {
+    group = { members: new Array(slots).fill(null), joined: 0, started: false }
+    group.wait = setTimeout(() => startGroup(id, group, n, step), GROUP_WAIT_MS)
+    groups.set(id, group)
+  }
+  group.members[slot] = res
+  if (++group.joined === slots) startGroup(id, group, n, step)
+}
+
+function startGroup(id, group, n, step) {
+  if (group.started) return
+  group.started = true
+  clearTimeout(group.wait)
+  groups.delete(id)
+  const { members } = group
+  let tick = 0
+  const timer = setInterval(() => {
+    const member = members[tick % members.length]
+    if (member !== null && !member.destroyed) member.write(`data: ${process.hrtime.bigint()}\n\n`)
+    tick++
+    if (tick === n * members.length) {
+      clearInterval(timer)
+      for (const m of members) m?.end()
+    }
+  }, step)
+}
+
 function idle(res) {
   res.writeHead(200, HEADERS)
   res.write('data: open\n\n')
@@ -92,6 +136,11 @@ const server = http.createServer({ noDelay: true, keepAliveTimeout: 60_000, requ
     case '/sparse':
       sparse(res, n, Number(url.searchParams.get('interval') ?? 20))
       break
+    case '/sparse-group': {
+      const param = (name) => Number(url.searchParams.get(name))
+      sparseGroup(res, url.searchParams.get('group'), param('slots'), param('slot'), n, param('step'))
+      break
+    }
     case '/idle':
       idle(res)
       break

@@ -86,7 +86,15 @@ function percentile(sorted, p) {
 async function latency(open) {
   const { latencyEvents: n, latencyWarmup: warm, latencyInterval: interval } = params
   const samples = []
-  await readEvents(open, `${base}/sparse?n=${n + warm}&interval=${interval}`, n + warm, 60_000 + (n + warm) * interval * 2, (text, index) => {
+  // In a group (run.mjs runs every client of a round at once), the server
+  // writes to one client every `step` ms, in turn; alone, every `interval` ms.
+  const { group } = job
+  const url =
+    group === undefined
+      ? `${base}/sparse?n=${n + warm}&interval=${interval}`
+      : `${base}/sparse-group?group=${group.id}&slots=${group.slots}&slot=${group.slot}&n=${n + warm}&step=${group.step}`
+  const period = group === undefined ? interval : group.step * group.slots
+  await readEvents(open, url, n + warm, 60_000 + (n + warm) * period * 2, (text, index) => {
     const received = process.hrtime.bigint()
     if (index >= warm) samples.push(Number(received - BigInt(text)) / 1000)
   })

@@ -178,6 +178,33 @@ describe('dispatch as tasks', () => {
     await Promise.resolve()
     expect(log).toEqual(['open', 'micro after open', '1', 'micro after 1', '2', 'micro after 2', '3', 'micro after 3'])
   })
+
+  it('fires the error of an ended stream in its own task, after every microtask of the last listener', async () => {
+    // §9.2.3 "reestablish the connection" step 1: "Queue a task to run the
+    // following steps: … Fire an event named error". A listener's chain of
+    // awaits finishes within the task of its event, so before that error.
+    // Without a task of its own, an end of body read right after the last
+    // event fired error a few microtasks later, inside the chain. (The end of
+    // a stream fails the source, which begins with "queue a task" too.)
+    // A stream that ends right after its only event, so that the end is read
+    // at once (over a socket it may come a tick later and hide the bug).
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('data: last\n\n'))
+        controller.close()
+      },
+    })
+    const es = EventSource.fromReadableStream(body)
+    const log: string[] = []
+    es.onmessage = async () => {
+      log.push('message')
+      for (let i = 0; i < 50; i++) await Promise.resolve()
+      log.push('chain done')
+    }
+    es.onerror = () => log.push('error')
+    await waitForEvent(es, 'error')
+    expect(log).toEqual(['message', 'chain done', 'error'])
+  })
 })
 
 describe('last event ID within a connection', () => {

@@ -51,9 +51,12 @@ export interface ConnectionSink {
    */
   error(error: ConnectionError): void
   /**
-   * Dispatch step 8 queues a task per event, so microtasks queued by one
-   * event's listeners run before the next event. When set, the connection
-   * yields to the microtask queue between the events of one chunk.
+   * The sink has listeners that the spec runs each in a task of its own:
+   * dispatch step 8 queues a task per event, and reestablishing or failing
+   * queues one before `error`, so microtasks queued by a listener run before
+   * whatever comes next. When set, the connection yields to the microtask
+   * queue between the events of one chunk, and waits for a task (a timer)
+   * before deciding what follows an attempt.
    */
   taskPerEvent?: boolean
   /** One-shot mode only: the body ended cleanly, readyState is now CLOSED. */
@@ -254,7 +257,7 @@ export class Connection {
   #decideSafely(outcome: Outcome, opened: boolean): void {
     this.#decide(outcome, opened).catch((cause: unknown) => {
       // A throwing shouldRetry or sink while deciding: fail rather than hang.
-      this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
+      this.#fail(unexpected(cause))
     })
   }
 
@@ -264,7 +267,7 @@ export class Connection {
    */
   #crash(attempt: Attempt, cause: unknown): void {
     clearTimeout(attempt.watchdog)
-    if (this.#attempt === attempt) this.#fail({ message: `EventSource error: ${errorText(cause)}`, cause })
+    if (this.#attempt === attempt) this.#fail(unexpected(cause))
   }
 
   /** Fetches, checks and announces the response, then starts reading it. Never rejects. */
@@ -632,6 +635,11 @@ export class Connection {
 /** Frees the connection of a response we will not read. */
 function discardBody(response: Response): void {
   if (response.body !== null && !response.bodyUsed) void response.body.cancel().catch(ignore)
+}
+
+/** Why the connection failed when something threw that should not have. */
+function unexpected(cause: unknown): Omit<ConnectionError, 'willReconnect'> {
+  return { message: `EventSource error: ${errorText(cause)}`, cause }
 }
 
 /** The serialized origin of a serialized URL (an opaque origin is `"null"`). */

@@ -28,6 +28,10 @@ export function resolveConnectionOptions(url: URL, init: EventSourceInit, oneSho
     inactivityTimeout: init.inactivityTimeout ?? 0,
     maxBufferSize: init.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE,
     oneShot,
+    // fetchEvents() closes its connection only once the caller's signal
+    // aborted, or while a body is being read (see ConnectionOptions.signal);
+    // EventSource#close() may come at any time, so it keeps its own.
+    signal: oneShot ? init.signal : undefined,
   }
   validateRequestOptions(options, options.lastEventId)
   return options

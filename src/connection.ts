@@ -92,6 +92,19 @@ export interface ConnectionOptions extends RequestOptions {
    * reconnecting, and a broken one is resumed only when there is an id.
    */
   oneShot: boolean
+  /**
+   * The owner's signal, aborted whenever the connection must stop at once.
+   * Given, and with no inactivity timeout, attempts fetch with it rather than
+   * with an `AbortController` of their own: in Node a signal that fetch
+   * listens to is an event target with two maps, several hundred bytes held
+   * for as long as the stream is open.
+   *
+   * The owner must then call `close()` only after aborting it, or while a
+   * body is being read (cancelling the reader ends that). A `close()` while
+   * the fetch waits for a response could not abort it: the response would
+   * be discarded when it came.
+   */
+  signal?: AbortSignal
 }
 
 /** How an attempt ended, which decides between reconnecting and failing. */
@@ -115,7 +128,13 @@ type Outcome =
  * rather than a closure per callback (idle connections' memory counts).
  */
 class Attempt implements EventStreamHandlers {
-  readonly controller = new AbortController()
+  /**
+   * Aborts this attempt's fetch; none when the owner's signal does
+   * ({@link ConnectionOptions.signal}).
+   */
+  readonly controller: AbortController | undefined
+  /** What the fetch is given: the controller's signal, or the owner's. */
+  readonly signal: AbortSignal
   /** Whether the response was announced (readyState reached OPEN). */
   opened = false
   /** For the inactivity watchdog: when the last byte (or the request) happened. */
@@ -125,6 +144,10 @@ class Attempt implements EventStreamHandlers {
   timedOut = false
   /** The body reader, once the response is being read. */
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined = undefined
+  /** Decodes and parses the body, once it is being read. */
+  decoder: EventStreamDecoder | undefined = undefined
+  /** The origin of the response's final URL, which every event carries. */
+  origin = ''
   /**
    * The events of the chunk being parsed, as [message, lastEventId] pairs:
    * parsed first, then dispatched one by one, as the spec parses and then
@@ -135,8 +158,15 @@ class Attempt implements EventStreamHandlers {
   overflow: Error | undefined = undefined
   readonly #connection: Connection
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, ownerSignal: AbortSignal | undefined) {
     this.#connection = connection
+    if (ownerSignal === undefined) {
+      this.controller = new AbortController()
+      this.signal = this.controller.signal
+    } else {
+      this.controller = undefined
+      this.signal = ownerSignal
+    }
   }
 
   onId(id: string): void {
@@ -170,8 +200,8 @@ class Attempt implements EventStreamHandlers {
  */
 function abortAttempt(attempt: Attempt, reason?: unknown): void {
   clearTimeout(attempt.watchdog)
-  attempt.controller.abort(reason)
-  void attempt.reader?.cancel(attempt.controller.signal.reason).catch(ignore)
+  attempt.controller?.abort(reason)
+  void attempt.reader?.cancel(attempt.controller?.signal.reason ?? reason).catch(ignore)
 }
 
 /**
@@ -230,7 +260,9 @@ export class Connection {
    * connection holds one suspended read and nothing chained to it.
    */
   #run(): void {
-    const attempt = new Attempt(this)
+    const options = this.#options
+    // The owner's signal serves only while no watchdog needs to abort on its own.
+    const attempt = new Attempt(this, options.inactivityTimeout > 0 ? undefined : options.signal)
     this.#attempt = attempt
     this.#startWatchdog(attempt)
     void this.#fetchAndProcess(attempt)
@@ -287,7 +319,7 @@ export class Connection {
    * response to read, or the outcome of an attempt that ends here.
    */
   async #fetchResponse(attempt: Attempt): Promise<Outcome | { kind: 'announced'; response: Response } | undefined> {
-    const { signal } = attempt.controller
+    const { signal } = attempt
     let init: RequestInit
     try {
       init = await buildRequestInit(
@@ -376,65 +408,24 @@ export class Connection {
    * attempt besides the Attempt, the decoder and the body.
    */
   async #interpretBody(response: Response, attempt: Attempt): Promise<void> {
-    let decoder: EventStreamDecoder
-    let reader: ReadableStreamDefaultReader<Uint8Array>
-    try {
-      decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize)
-      const body = response.body
-      if (body === null) {
-        this.#conclude(attempt, { kind: 'end' })
-        return
-      }
-      reader = body.getReader()
-    } catch (cause) {
-      this.#crash(attempt, cause)
-      return
-    }
-    attempt.reader = reader
-    // Dispatch step 5: "the serialization of the origin of the event stream's
-    // final URL (i.e., the URL after redirects)". Computed once per response.
-    const origin = originOf(this.#requestUrl)
-    const sink = this.#sink
-    const taskPerEvent = sink.taskPerEvent === true
-    const watched = this.#options.inactivityTimeout > 0
-    const pending = attempt.pending
+    const reader = this.#openBody(response, attempt)
+    if (reader === undefined) return
     let outcome: Outcome | undefined
     try {
-      // Hot path: one iteration per network chunk.
+      // Hot path: one iteration per network chunk. The work is in the methods
+      // it calls, so this frame needs few registers: an idle connection holds
+      // it, suspended in read(), for as long as the stream is open.
       for (;;) {
         const { done, value } = await reader.read()
         if (done) {
           outcome = this.#endOfBody(attempt)
           break
         }
-        if (watched) attempt.lastActivity = now()
-        decoder.push(value)
-        if (pending.length > 2 && taskPerEvent) {
-          await this.#dispatchAsTasks(pending, origin, attempt)
-        } else {
-          // Hot path: one iteration per event.
-          for (let index = 0; index < pending.length; index += 2) {
-            // Step 8: "if the readyState attribute is set to a value other
-            // than CLOSED, dispatches the newly created event". A listener may
-            // have called close() for an earlier event of the same chunk.
-            if (this.#attempt !== attempt) break
-            sink.message(pending[index] as EventSourceMessage, pending[index + 1] as string, origin)
-          }
-        }
-        pending.length = 0
-        if (this.#attempt !== attempt) break
-        const overflow = attempt.overflow
-        if (overflow !== undefined) {
-          void reader.cancel(overflow).catch(ignore)
-          outcome = {
-            kind: 'network',
-            message: `EventSource stream broken: ${overflow.message}`,
-            cause: overflow,
-            unusable: true,
-          }
-          break
-        }
-        const drained = sink.drain?.()
+        const dispatching = this.#takeChunk(attempt, value)
+        if (dispatching !== undefined) await dispatching
+        outcome = this.#afterChunk(attempt, reader)
+        if (outcome !== undefined || this.#attempt !== attempt) break
+        const drained = this.#sink.drain?.()
         if (drained !== undefined) {
           await drained
           if (this.#attempt !== attempt) break
@@ -451,6 +442,62 @@ export class Connection {
     this.#conclude(attempt, outcome)
   }
 
+  /** The reader of an announced body, or `undefined` when the attempt ended here. */
+  #openBody(response: Response, attempt: Attempt): ReadableStreamDefaultReader<Uint8Array> | undefined {
+    try {
+      attempt.decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize)
+      const body = response.body
+      if (body === null) {
+        this.#conclude(attempt, { kind: 'end' })
+        return undefined
+      }
+      const reader = body.getReader()
+      attempt.reader = reader
+      // Dispatch step 5: "the serialization of the origin of the event stream's
+      // final URL (i.e., the URL after redirects)". Computed once per response.
+      attempt.origin = originOf(this.#requestUrl)
+      return reader
+    } catch (cause) {
+      this.#crash(attempt, cause)
+      return undefined
+    }
+  }
+
+  /**
+   * Parses one chunk and dispatches its events; a promise when they go out
+   * one task at a time. Hot path: once per chunk.
+   */
+  #takeChunk(attempt: Attempt, bytes: Uint8Array): Promise<void> | undefined {
+    if (this.#options.inactivityTimeout > 0) attempt.lastActivity = now()
+    ;(attempt.decoder as EventStreamDecoder).push(bytes)
+    const pending = attempt.pending
+    const sink = this.#sink
+    if (pending.length > 2 && sink.taskPerEvent === true) return this.#dispatchAsTasks(pending, attempt.origin, attempt)
+    // Hot path: one iteration per event.
+    for (let index = 0; index < pending.length; index += 2) {
+      // Step 8: "if the readyState attribute is set to a value other than
+      // CLOSED, dispatches the newly created event". A listener may have
+      // called close() for an earlier event of the same chunk.
+      if (this.#attempt !== attempt) break
+      sink.message(pending[index] as EventSourceMessage, pending[index + 1] as string, attempt.origin)
+    }
+    return undefined
+  }
+
+  /** After a chunk's events: the outcome if an overflow ended the attempt. */
+  #afterChunk(attempt: Attempt, reader: ReadableStreamDefaultReader<Uint8Array>): Outcome | undefined {
+    attempt.pending.length = 0
+    const overflow = attempt.overflow
+    if (overflow === undefined || this.#attempt !== attempt) return undefined
+    void reader.cancel(overflow).catch(ignore)
+    return {
+      kind: 'network',
+      message: `EventSource stream broken: ${overflow.message}`,
+      cause: overflow,
+      unusable: true,
+    }
+  }
+
   /** What the end of a body means for its attempt. */
   #endOfBody(attempt: Attempt): Outcome | undefined {
     // Our own cancel() on abort ends a pending read as if the body had ended
@@ -458,7 +505,7 @@ export class Connection {
     // attempt is never a clean end.
     if (this.#attempt !== attempt) return undefined
     if (attempt.timedOut) {
-      return { kind: 'network', message: this.#idleMessage(), cause: attempt.controller.signal.reason }
+      return { kind: 'network', message: this.#idleMessage(), cause: attempt.signal.reason }
     }
     // processEventSourceEndOfBody: "if res is not a network error, then
     // reestablish the connection."

@@ -114,14 +114,18 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   #init: EventSourceInit
   #signal: AbortSignal | undefined
   #connection: Connection | undefined
-  #onAbort: (() => void) | undefined
+  // Also the listener for the signal's abort, so that needs no closure.
+  #sink: EventListenerObject | undefined
   // Events of the current chunk wait here until the loop takes them; the
   // connection does not read the next chunk before the queue is empty. An
   // index rather than shift(): taking an event must stay O(1).
   readonly #queue: StreamEvent[] = []
   #head = 0
-  // Calls not answered yet, oldest first. Empty on the hot path.
-  readonly #calls: PendingCall[] = []
+  // Calls not answered yet: the oldest, then the others in order. A slot
+  // rather than an array for the one an idle stream has (an array that has
+  // held an element keeps 150 bytes of backing store); none on the hot path.
+  #waiting: PendingCall | undefined = undefined
+  #later: PendingCall[] | undefined = undefined
   #ended = false
   #failure: ConnectionError | undefined
   // Resolves the connection's wait for the queue to drain.
@@ -150,7 +154,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     message(message: EventSourceMessage, lastEventId: string): void {
       const iterator = this.#iterator
       iterator.#queue.push({ type: message.event ?? 'message', data: message.data, lastEventId })
-      if (iterator.#calls.length > 0) iterator.#settle()
+      if (iterator.#waiting !== undefined) iterator.#settle()
     }
 
     error(error: ConnectionError): void {
@@ -176,6 +180,12 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
       const iterator = this.#iterator
       return iterator.#queue.length > 0 ? new Promise<void>((resolve) => (iterator.#drained = resolve)) : undefined
     }
+
+    /** The `abort` of the caller's signal: stop now, answer what waits. */
+    handleEvent(): void {
+      this.#iterator.#connection?.close()
+      this.#iterator.#settle()
+    }
   }
 
   constructor(input: string | URL, init: EventSourceInit) {
@@ -187,7 +197,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   /** The next event; `done` once the stream ended. Rejects with `EventStreamError` when it failed. */
   next(): Promise<Result> {
     // Hot path: an event is waiting and no earlier call is.
-    if (this.#head < this.#queue.length && this.#calls.length === 0) {
+    if (this.#head < this.#queue.length && this.#waiting === undefined) {
       return Promise.resolve({ value: this.#queue[this.#head++] as StreamEvent, done: false })
     }
     return this.#call(NEXT, undefined)
@@ -211,7 +221,9 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
 
   #call(kind: PendingCall['kind'], value: unknown): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.#calls.push({ kind, value, resolve, reject })
+      const call: PendingCall = { kind, value, resolve, reject }
+      if (this.#waiting === undefined) this.#waiting = call
+      else (this.#later ??= []).push(call)
       this.#settle()
     })
   }
@@ -224,11 +236,9 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     if (this.#settling) return
     this.#settling = true
     try {
-      const calls = this.#calls
-      while (calls.length > 0 && !this.#awaitingReturn) {
-        const call = calls[0] as PendingCall
+      for (let call = this.#waiting; call !== undefined && !this.#awaitingReturn; call = this.#waiting) {
         if (call.kind !== NEXT) {
-          calls.shift()
+          this.#shift()
           this.#end(call)
           continue
         }
@@ -237,19 +247,19 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
             this.#start()
           } catch (error) {
             // As the generator's body threw on its first run: it is over.
-            calls.shift()
+            this.#shift()
             this.#finish()
             call.reject(error)
             continue
           }
         }
         if (this.#head < this.#queue.length) {
-          calls.shift()
+          this.#shift()
           call.resolve({ value: this.#queue[this.#head++] as StreamEvent, done: false })
           continue
         }
         if (this.#state === DONE) {
-          calls.shift()
+          this.#shift()
           call.resolve({ value: undefined, done: true })
           continue
         }
@@ -261,16 +271,16 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
         resume?.()
         const signal = this.#signal
         if (signal?.aborted === true) {
-          calls.shift()
+          this.#shift()
           this.#finish()
           call.reject(signal.reason)
         } else if (this.#failure !== undefined) {
-          calls.shift()
+          this.#shift()
           const error = new EventStreamError(this.#failure)
           this.#finish()
           call.reject(error)
         } else if (this.#ended) {
-          calls.shift()
+          this.#shift()
           this.#finish()
           call.resolve({ value: undefined, done: true })
         } else {
@@ -281,6 +291,13 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     } finally {
       this.#settling = false
     }
+  }
+
+  /** The oldest waiting call is answered: the next one becomes the oldest. */
+  #shift(): void {
+    const later = this.#later
+    this.#waiting = later?.shift()
+    if (later?.length === 0) this.#later = undefined
   }
 
   /** `return()` or `throw()`: what the generator's `finally` did, then the answer. */
@@ -311,16 +328,15 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     const signal = init.signal
     signal?.throwIfAborted()
     this.#state = RUNNING
-    const connection = new Connection(options, new EventIterator.#Sink(this))
+    const sink = new EventIterator.#Sink(this)
+    const connection = new Connection(options, sink)
     this.#connection = connection
     if (signal !== undefined) {
-      const onAbort = (): void => {
-        connection.close()
-        this.#settle()
-      }
       this.#signal = signal
-      this.#onAbort = onAbort
-      signal.addEventListener('abort', onAbort, { once: true })
+      this.#sink = sink
+      // Before start(): a fetch given this signal (options.signal) adds its own
+      // listener, and ours must close the connection before that one aborts it.
+      signal.addEventListener('abort', sink, { once: true })
     }
     connection.start()
   }
@@ -332,8 +348,8 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   #finish(): void {
     if (this.#state === DONE) return
     this.#state = DONE
-    if (this.#onAbort !== undefined) this.#signal?.removeEventListener('abort', this.#onAbort)
-    this.#onAbort = undefined
+    if (this.#sink !== undefined) this.#signal?.removeEventListener('abort', this.#sink)
+    this.#sink = undefined
     this.#connection?.close()
     this.#queue.length = 0
     this.#head = 0

@@ -297,6 +297,31 @@ describe('ending the loop aborts the request at once', () => {
     expect(at(log, 0).closedByClient).toBe(true)
   })
 
+  it('signal aborted while the response headers are awaited: the loop throws the reason, the server sees the close', async () => {
+    // With a signal and no inactivityTimeout, the fetch is given the caller's
+    // signal itself (no controller of our own): that must still abort it.
+    const key = uniqueKey('fe-signal-headers')
+    const url = scriptUrl(origin, key, [{ delayHeaders: 10_000 }])
+    const controller = new AbortController()
+    const reason = new Error('user left early')
+    const result = drain(fetchEvents(url, { signal: controller.signal }))
+    await attempts(origin, key, { min: 1, timeout: 1000 })
+    controller.abort(reason)
+    expect((await result).error).toBe(reason)
+    expect(at(await attempts(origin, key, { closed: 1, timeout: 1000 }), 0).closedByClient).toBe(true)
+  })
+
+  it('signal and inactivityTimeout: silent headers still time out, aborted by the watchdog', async () => {
+    const key = uniqueKey('fe-signal-idle')
+    const url = scriptUrl(origin, key, [{ delayHeaders: 10_000 }])
+    const controller = new AbortController()
+    const { error } = await drain(fetchEvents(url, { signal: controller.signal, inactivityTimeout: 100, retry: false }))
+    expect(error).toBeInstanceOf(EventStreamError)
+    expect((error as EventStreamError).message).toMatch(/100 ms/)
+    expect(controller.signal.aborted).toBe(false)
+    expect(at(await attempts(origin, key, { closed: 1, timeout: 1000 }), 0).closedByClient).toBe(true)
+  })
+
   it('an already aborted signal throws on the first next() and sends nothing', async () => {
     const key = uniqueKey('fe-signal-pre')
     const reason = new Error('never mind')
@@ -378,18 +403,21 @@ describe('reads only as fast as the consumer iterates', () => {
 })
 
 /**
- * A signal that counts its `abort` listeners, so a test can see that the
- * iterator let go of the one it added.
+ * An abort signal that counts the `abort` listeners added by anything but
+ * fetch: fetchEvents() hands the signal to fetch, which keeps its own listener
+ * until the request is garbage (undici) — fetch's business, not ours. Pass
+ * `fetch` as the stream's fetch; what it adds while it runs is not counted.
  */
-function countingSignal(): { controller: AbortController; listeners: () => number } {
+function countingSignal(): { controller: AbortController; listeners: () => number; fetch: typeof fetch } {
   const controller = new AbortController()
   const target = controller.signal
   const active = new Set<EventListenerOrEventListenerObject>()
+  let inFetch = false
   const add = target.addEventListener.bind(target)
   const remove = target.removeEventListener.bind(target)
   target.addEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
     if (listener === null) return
-    if (type === 'abort') active.add(listener)
+    if (type === 'abort' && !inFetch) active.add(listener)
     add(type, listener, options)
   }
   target.removeEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
@@ -397,7 +425,15 @@ function countingSignal(): { controller: AbortController; listeners: () => numbe
     if (type === 'abort') active.delete(listener)
     remove(type, listener, options)
   }
-  return { controller, listeners: () => active.size }
+  const fetchOwn: typeof fetch = (input, init) => {
+    inFetch = true
+    try {
+      return globalThis.fetch(input, init)
+    } finally {
+      inFetch = false
+    }
+  }
+  return { controller, listeners: () => active.size, fetch: fetchOwn }
 }
 
 /** Records the order in which promises settle. */
@@ -528,7 +564,7 @@ describe('the async generator protocol', () => {
   it('the abort listener is removed after break, after the end and after a failure', async () => {
     const hang = scriptUrl(origin, uniqueKey('fe-listener-break'), [{ chunks: ['data: a\n\n', 'data: b\n\n'], end: 'hang' }])
     const broken = countingSignal()
-    for await (const _event of fetchEvents(hang, { signal: broken.controller.signal })) {
+    for await (const _event of fetchEvents(hang, { signal: broken.controller.signal, fetch: broken.fetch })) {
       expect(broken.listeners()).toBe(1)
       break
     }
@@ -537,13 +573,13 @@ describe('the async generator protocol', () => {
     broken.controller.abort()
 
     const ended = countingSignal()
-    const { error } = await drain(fetchEvents(scriptUrl(origin, uniqueKey('fe-listener-end'), [{ chunks: ['data: a\n\n'] }]), { signal: ended.controller.signal }))
+    const { error } = await drain(fetchEvents(scriptUrl(origin, uniqueKey('fe-listener-end'), [{ chunks: ['data: a\n\n'] }]), { signal: ended.controller.signal, fetch: ended.fetch }))
     expect(error).toBeUndefined()
     expect(ended.listeners()).toBe(0)
 
     const failed = countingSignal()
     const url = scriptUrl(origin, uniqueKey('fe-listener-fail'), [{ status: 500 }])
-    expect((await drain(fetchEvents(url, { signal: failed.controller.signal }))).error).toBeInstanceOf(EventStreamError)
+    expect((await drain(fetchEvents(url, { signal: failed.controller.signal, fetch: failed.fetch }))).error).toBeInstanceOf(EventStreamError)
     expect(failed.listeners()).toBe(0)
   })
 

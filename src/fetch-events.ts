@@ -109,9 +109,10 @@ const AsyncIteratorObjectBase = AsyncIteratorBase as unknown as abstract new () 
 class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<StreamEvent, void, undefined> {
   #state: typeof NOT_STARTED | typeof RUNNING | typeof DONE = NOT_STARTED
   // Read on the first next(), as the generator's body read them then: a bad
-  // URL or header throws there, not at the call.
-  #input: string | URL
-  #init: EventSourceInit
+  // URL or header throws there, not at the call. Let go of once read: the
+  // connection keeps what it needs, and the caller's init is not held twice.
+  #input: string | URL | undefined
+  #init: EventSourceInit | undefined
   #signal: AbortSignal | undefined
   #connection: Connection | undefined
   // Also the listener for the signal's abort, so that needs no closure.
@@ -323,8 +324,11 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
 
   /** The generator body's first run: check the options, then send the request. */
   #start(): void {
-    const init = this.#init
-    const options = resolveConnectionOptions(parseEventSourceUrl(this.#input), init, true)
+    const input = this.#input as string | URL
+    const init = this.#init as EventSourceInit
+    this.#input = undefined
+    this.#init = undefined
+    const options = resolveConnectionOptions(parseEventSourceUrl(input), init, true)
     const signal = init.signal
     signal?.throwIfAborted()
     this.#state = RUNNING

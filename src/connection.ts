@@ -133,8 +133,6 @@ class Attempt implements EventStreamHandlers {
    * ({@link ConnectionOptions.signal}).
    */
   readonly controller: AbortController | undefined
-  /** What the fetch is given: the controller's signal, or the owner's. */
-  readonly signal: AbortSignal
   /** Whether the response was announced (readyState reached OPEN). */
   opened = false
   /** For the inactivity watchdog: when the last byte (or the request) happened. */
@@ -158,15 +156,9 @@ class Attempt implements EventStreamHandlers {
   overflow: Error | undefined = undefined
   readonly #connection: Connection
 
-  constructor(connection: Connection, ownerSignal: AbortSignal | undefined) {
+  constructor(connection: Connection, ownController: boolean) {
     this.#connection = connection
-    if (ownerSignal === undefined) {
-      this.controller = new AbortController()
-      this.signal = this.controller.signal
-    } else {
-      this.controller = undefined
-      this.signal = ownerSignal
-    }
+    this.controller = ownController ? new AbortController() : undefined
   }
 
   onId(id: string): void {
@@ -262,7 +254,7 @@ export class Connection {
   #run(): void {
     const options = this.#options
     // The owner's signal serves only while no watchdog needs to abort on its own.
-    const attempt = new Attempt(this, options.inactivityTimeout > 0 ? undefined : options.signal)
+    const attempt = new Attempt(this, options.signal === undefined || options.inactivityTimeout > 0)
     this.#attempt = attempt
     this.#startWatchdog(attempt)
     void this.#fetchAndProcess(attempt)
@@ -319,7 +311,7 @@ export class Connection {
    * response to read, or the outcome of an attempt that ends here.
    */
   async #fetchResponse(attempt: Attempt): Promise<Outcome | { kind: 'announced'; response: Response } | undefined> {
-    const { signal } = attempt
+    const signal = attempt.controller?.signal ?? this.#options.signal
     let init: RequestInit
     try {
       init = await buildRequestInit(
@@ -505,7 +497,7 @@ export class Connection {
     // attempt is never a clean end.
     if (this.#attempt !== attempt) return undefined
     if (attempt.timedOut) {
-      return { kind: 'network', message: this.#idleMessage(), cause: attempt.signal.reason }
+      return { kind: 'network', message: this.#idleMessage(), cause: attempt.controller?.signal.reason }
     }
     // processEventSourceEndOfBody: "if res is not a network error, then
     // reestablish the connection."

@@ -66,7 +66,7 @@ export function validateRequestOptions(options: RequestOptions, lastEventId: str
 export async function buildRequestInit(
   options: RequestOptions,
   lastEventId: string,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   crossOrigin: boolean,
 ): Promise<RequestInit> {
   const userHeaders = typeof options.headers === 'function' ? await options.headers() : options.headers

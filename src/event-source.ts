@@ -56,7 +56,13 @@ export interface EventSourceInit {
    * response headers. Default 0: off.
    */
   inactivityTimeout?: number
-  /** Aborting it is `close()`. */
+  /**
+   * Aborting it is `close()`. `fetchEvents()` without `inactivityTimeout`
+   * hands it to `fetch` too (instead of a controller of its own, which would
+   * cost every open stream several hundred bytes), so `fetch` listens to it
+   * until that request is garbage-collected, as after any
+   * `fetch(url, { signal })`.
+   */
   signal?: AbortSignal
   /**
    * The most characters an unfinished line or event may hold; beyond it the

@@ -448,7 +448,7 @@ export class Connection {
       if (drained === undefined) this.#read(attempt, reader)
       else
         drained.then(
-          () => (this.#attempt === attempt ? this.#read(attempt, reader) : this.#conclude(attempt, undefined)),
+          () => this.#afterDrain(attempt, reader),
           (cause: unknown) => this.#crash(attempt, cause),
         )
     } catch (cause) {
@@ -456,16 +456,26 @@ export class Connection {
     }
   }
 
+  /** The sink has taken the chunk's events: read on, unless close() came meanwhile. */
+  #afterDrain(attempt: Attempt, reader: ReadableStreamDefaultReader<Uint8Array>): void {
+    if (this.#attempt === attempt) this.#read(attempt, reader)
+    else this.#conclude(attempt, undefined)
+  }
+
   /** A body that breaks mid-stream. */
   #onBroken(attempt: Attempt, cause: unknown): void {
-    // A network error; browsers reestablish, as for a fetch that never got a
-    // response. Unless close() or the watchdog ended the attempt first.
-    if (this.#attempt !== attempt) {
-      this.#conclude(attempt, undefined)
-      return
+    try {
+      // A network error; browsers reestablish, as for a fetch that never got
+      // a response. Unless close() or the watchdog ended the attempt first.
+      if (this.#attempt !== attempt) {
+        this.#conclude(attempt, undefined)
+        return
+      }
+      const message = attempt.timedOut ? this.#idleMessage() : `EventSource connection lost: ${errorText(cause)}`
+      this.#conclude(attempt, { kind: 'network', message, cause })
+    } catch (error) {
+      this.#crash(attempt, error)
     }
-    const message = attempt.timedOut ? this.#idleMessage() : `EventSource connection lost: ${errorText(cause)}`
-    this.#conclude(attempt, { kind: 'network', message, cause })
   }
 
   /** The reader of an announced body, or `undefined` when the attempt ended here. */
@@ -726,7 +736,13 @@ function errorText(error: unknown): string {
     const cause = (error as Error & { cause?: unknown }).cause
     return cause instanceof Error ? `${error.message} (${cause.message})` : error.message
   }
-  return String(error)
+  try {
+    return String(error)
+  } catch {
+    // A stream may be errored with anything, even an object with no way to
+    // become a string (Object.create(null)); the error event must still fire.
+    return Object.prototype.toString.call(error)
+  }
 }
 
 const now: () => number =

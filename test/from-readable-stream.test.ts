@@ -104,6 +104,21 @@ describe('EventSource.fromReadableStream', () => {
     expect(error.cause).toBe(broken)
   })
 
+  it('a stream errored with a value that cannot become a string still fires error', async () => {
+    const hand = handStream()
+    const es = track(EventSource.fromReadableStream(hand.stream))
+    const events = collect(es)
+    const strange: unknown = Object.create(null)
+    hand.push('data: a\n\n')
+    await events.waitForType('message')
+    hand.fail(strange)
+    await events.waitForType('error')
+    const error = events.events[2]?.event as EventSourceErrorEvent
+    expect(error.cause).toBe(strange)
+    expect(error.message).toMatch(/connection lost: \[object Object\]/)
+    expect(es.readyState).toBe(EventSource.CLOSED)
+  })
+
   it('an unfinished last event is discarded at the end, as for a response body', async () => {
     const hand = handStream()
     const es = track(EventSource.fromReadableStream(hand.stream))

@@ -359,8 +359,8 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     this.#head = 0
     const resume = this.#drained
     this.#drained = undefined
-    // The connection is closed, so its read loop only needs waking to see that
-    // and let go of the response.
+    // The connection is closed, so its wait for the drain only needs ending
+    // for it to see that and let go of the response.
     resume?.()
   }
 }

@@ -426,11 +426,7 @@ export class Connection {
       }
       const dispatching = this.#takeChunk(attempt, chunk.value)
       if (dispatching === undefined) this.#afterEvents(attempt, reader)
-      else
-        dispatching.then(
-          () => this.#afterEvents(attempt, reader),
-          (cause: unknown) => this.#crash(attempt, cause),
-        )
+      else this.#afterEventsOnce(dispatching, attempt, reader)
     } catch (cause) {
       this.#crash(attempt, cause)
     }
@@ -438,7 +434,8 @@ export class Connection {
 
   /**
    * After a chunk's events: conclude if a listener closed the source or the
-   * chunk overflowed the buffer; else read on, once the sink has drained.
+   * chunk overflowed the buffer; else read on, once the sink has drained
+   * (asked again after a drain, when it has nothing left to wait for).
    */
   #afterEvents(attempt: Attempt, reader: ReadableStreamDefaultReader<Uint8Array>): void {
     try {
@@ -460,20 +457,18 @@ export class Connection {
       }
       const drained = this.#sink.drain?.()
       if (drained === undefined) this.#read(attempt, reader)
-      else
-        drained.then(
-          () => this.#afterDrain(attempt, reader),
-          (cause: unknown) => this.#crash(attempt, cause),
-        )
+      else this.#afterEventsOnce(drained, attempt, reader)
     } catch (cause) {
       this.#crash(attempt, cause)
     }
   }
 
-  /** The sink has taken the chunk's events: read on, unless close() came meanwhile. */
-  #afterDrain(attempt: Attempt, reader: ReadableStreamDefaultReader<Uint8Array>): void {
-    if (this.#attempt === attempt) this.#read(attempt, reader)
-    else this.#conclude(attempt, undefined)
+  /** #afterEvents once `settled` (the events dispatched as tasks, the sink drained) settles. */
+  #afterEventsOnce(settled: Promise<void>, attempt: Attempt, reader: ReadableStreamDefaultReader<Uint8Array>): void {
+    settled.then(
+      () => this.#afterEvents(attempt, reader),
+      (cause: unknown) => this.#crash(attempt, cause),
+    )
   }
 
   /** A body that breaks mid-stream. */

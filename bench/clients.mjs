@@ -25,6 +25,14 @@ export const CLIENTS = [
   'floor',
 ]
 
+/**
+ * Reference clients (bench/reference.mjs): the floor plus the least each of
+ * this library's surfaces must add. Not clients anyone would use; measured
+ * only where a per-event cost shows (throughput and latency).
+ */
+export const REFERENCES = ['floor+event', 'floor+for-await']
+export const REFERENCE_SCENARIOS = ['small', 'large', 'latency']
+
 /** Notes printed under the table, per client. */
 export const NOTES = {
   'eventsource-plus': 'EventSource from dist/ (npm run build), onmessage',
@@ -34,6 +42,10 @@ export const NOTES = {
   'fetch-event-source':
     '@microsoft/fetch-event-source@VERSION is browser-only; run with a minimal shim: globalThis.window = { fetch, setTimeout, clearTimeout }, globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} }, and openWhenHidden: true',
   floor: 'fetch + reader + TextDecoder + eventsource-parser@VERSION, no event objects (bench/floor.mjs)',
+  'floor+event':
+    'reference: the floor, plus an `Event` subclass carrying the data, dispatched to one listener per message: the least an EventTarget-based client adds (bench/reference.mjs)',
+  'floor+for-await':
+    'reference: the floor, plus a minimal async iterator (unbounded queue, no back-pressure) consumed by `for await`: the least an async-iterable client adds (bench/reference.mjs)',
 }
 
 export const PACKAGES = {
@@ -43,6 +55,8 @@ export const PACKAGES = {
   undici: 'undici',
   'fetch-event-source': '@microsoft/fetch-event-source',
   floor: 'eventsource-parser',
+  'floor+event': 'eventsource-parser',
+  'floor+for-await': 'eventsource-parser',
 }
 
 /** An EventSource-shaped class: onmessage for data, onerror for anything wrong. */
@@ -136,6 +150,21 @@ const loaders = {
   async floor() {
     const { floor } = await import('./floor.mjs')
     return promiseAdapter((url, on, signal) => floor(url, on.data, signal))
+  },
+
+  async 'floor+event'() {
+    const { floorEvent } = await import('./reference.mjs')
+    return promiseAdapter((url, on, signal) => floorEvent(url, on.data, signal))
+  },
+
+  async 'floor+for-await'() {
+    const { floorIterator } = await import('./reference.mjs')
+    return promiseAdapter(async (url, on, signal, closed) => {
+      for await (const data of floorIterator(url, signal)) {
+        on.data(data)
+        if (closed()) break
+      }
+    })
   },
 }
 

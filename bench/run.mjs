@@ -17,7 +17,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { bundleSize, ENTRIES } from './bundle.mjs'
-import { CLIENTS, NOTES, PACKAGES } from './clients.mjs'
+import { CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES } from './clients.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const root = here('..').replace(/\/$/, '')
@@ -42,7 +42,8 @@ if (args.help) {
   --plus DIR   measure eventsource-plus from another copy (DIR/dist/index.js, DIR/src/index.ts), e.g. a prototype
   --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
   --out FILE   where the JSON goes (a .md beside it); default reports/bench.json
-  clients:     ${CLIENTS.join(', ')}`)
+  clients:     ${CLIENTS.join(', ')}
+  references:  ${REFERENCES.join(', ')} (the floor plus the least each surface adds; ${REFERENCE_SCENARIOS.join(', ')} only)`)
   process.exit(0)
 }
 
@@ -50,10 +51,12 @@ const params = args.quick
   ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 1, idleConnections: 1_000 }
   : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 2, idleConnections: 1_000 }
 const rounds = Number(args.rounds ?? (args.quick ? 3 : 5))
-const clients = args.clients ? args.clients.split(',') : CLIENTS
+const clients = args.clients ? args.clients.split(',') : [...CLIENTS, ...REFERENCES]
 const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'bundle']
 if (args.plus !== undefined) process.env.BENCH_PLUS = args.plus.replace(/\/$/, '')
-for (const client of clients) if (!CLIENTS.includes(client)) throw new Error(`unknown client ${client}`)
+for (const client of clients) if (!CLIENTS.includes(client) && !REFERENCES.includes(client)) throw new Error(`unknown client ${client}`)
+/** Whether `client` is measured in `scenario`: the references only where a per-event cost shows. */
+const runsIn = (client, scenario) => !REFERENCES.includes(client) || REFERENCE_SCENARIOS.includes(scenario)
 
 /** The scenarios of the report: what they are called, their unit, which way is better. */
 const SCENARIOS = {
@@ -187,7 +190,9 @@ try {
     const steps = workerScenarios.flatMap((s) => (s === 'latency' ? Array(params.latencyRuns).fill(s) : [s]))
     let latencyRun = 0
     for (const scenario of steps) {
-      const stepOrder = scenario === 'latency' && latencyRun++ % 2 === 1 ? [...order].reverse() : order
+      const stepOrder = (scenario === 'latency' && latencyRun++ % 2 === 1 ? [...order].reverse() : order).filter((client) =>
+        runsIn(client, scenario),
+      )
       if (scenario === 'small' || scenario === 'large') {
         const check = await runWorker({ client: 'server', scenario, base: server.base, params })
         if (check.ok) serverCheck[scenario].push(check.result)
@@ -242,6 +247,7 @@ try {
 const bundleNotes = {}
 if (runScenarios.includes('bundle')) {
   for (const client of clients) {
+    if (!runsIn(client, 'bundle')) continue
     try {
       const size = await bundleSize(client)
       record('bundle-size', client, size.gzip, { minified: size.minified })
@@ -353,6 +359,26 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents']) {
 }
 report.goals = goals
 
+// What the references say about the goals against the floor: the ratio the
+// least client of each kind reaches in the same run.
+const bounds = []
+for (const [reference, surface] of [
+  ['floor+event', 'an EventTarget-based client (eventsource-plus)'],
+  ['floor+for-await', 'an async-iterable client (eventsource-plus/fetchEvents)'],
+]) {
+  const figures = []
+  for (const [scenario, name] of [
+    ['small-events', 'small events'],
+    ['large-events', 'large events'],
+    ['latency-p50', 'latency p50'],
+  ]) {
+    const ratio = get(scenario, reference)?.ratioToFloor
+    if (ratio !== undefined) figures.push(`${name} ${ratio.toFixed(2)}×`)
+  }
+  if (figures.length > 0) bounds.push({ reference, surface, figures })
+}
+report.bounds = bounds
+
 mkdirSync(`${root}/reports`, { recursive: true })
 const out = args.out.startsWith('/') ? args.out : `${root}/${args.out}`
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`)
@@ -411,10 +437,11 @@ for (const [scenario, info] of Object.entries(SCENARIOS)) {
 }
 const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n')
 
+const latencyClients = clients.filter((client) => runsIn(client, 'latency')).length
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
   `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
-  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / clients.length))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
+  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / latencyClients))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
 ].join('\n')
 
 const lines = []
@@ -442,6 +469,10 @@ if (skipped.length > 0) lines.push('', 'Failures:', ...skipped)
 if (goals.length > 0) {
   lines.push('', 'Goals (issue 7):')
   for (const g of goals) lines.push(`- ${g.met ? 'met   ' : 'MISSED'} ${g.client}: ${g.goal} — ${g.figure}`)
+}
+if (bounds.length > 0) {
+  lines.push('', 'References, × the floor (the least that each kind of client adds to it, same run):')
+  for (const b of bounds) lines.push(`- \`${b.reference}\`, the least ${b.surface} adds: ${b.figures.join(', ')}`)
 }
 const text = lines.join('\n')
 writeFileSync(out.replace(/\.json$/, '.md'), `${text}\n`)

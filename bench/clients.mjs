@@ -26,11 +26,16 @@ export const CLIENTS = [
 ]
 
 /**
- * Reference clients (bench/reference.mjs): the floor plus the least each of
- * this library's surfaces must add. Not clients anyone would use; measured
- * only where a per-event cost shows (throughput and latency).
+ * Reference clients (bench/reference.mjs), each with the kind of client it is
+ * the least of: the floor plus the least each of this library's surfaces must
+ * add. Not clients anyone would use; measured only where a per-event cost
+ * shows (throughput and latency).
  */
-export const REFERENCES = ['floor+event', 'floor+for-await']
+export const BOUNDS = {
+  'floor+event': 'an EventTarget-based client (eventsource-plus)',
+  'floor+for-await': 'an async-iterable client (eventsource-plus/fetchEvents)',
+}
+export const REFERENCES = Object.keys(BOUNDS)
 export const REFERENCE_SCENARIOS = ['small', 'large', 'latency']
 
 /** Notes printed under the table, per client. */

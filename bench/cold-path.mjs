@@ -5,13 +5,16 @@
 // an idle process; this isolates the part each client's own code adds.
 //
 //   node bench/cold-path.mjs [client=eventsource-plus] [events=150]
-//   clients: floor, floor+event, floor+for-await, eventsource-plus, eventsource-plus/fetchEvents
+//
+// Any client of bench/clients.mjs, run through the same adapter as in the
+// benchmark (so `eventsource-plus` is dist/: build first).
 //
 // `read()` of every default reader is wrapped to take the time when it
 // resolves. The wrapper adds one promise reaction to every client alike.
 // Prints the quartiles over the events after the first ten.
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { load } from './clients.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const [client = 'eventsource-plus', events = '150'] = process.argv.slice(2)
@@ -32,57 +35,28 @@ ReadableStreamDefaultReader.prototype.read = function () {
 }
 
 const samples = []
-let finish
-const finished = new Promise((resolve) => (finish = resolve))
-const onData = () => {
-  samples.push(Number(process.hrtime.bigint() - arrived) / 1000)
-  if (samples.length === count) finish()
+try {
+  const open = await load(client)
+  await new Promise((resolve, reject) => {
+    const close = open(url, {
+      data() {
+        // A client that reads its body some other way never sets `arrived`.
+        if (arrived === 0n) {
+          close()
+          reject(new Error(`${client} does not read its body with a ReadableStreamDefaultReader`))
+          return
+        }
+        samples.push(Number(process.hrtime.bigint() - arrived) / 1000)
+        if (samples.length < count) return
+        close()
+        resolve()
+      },
+      error: reject,
+    })
+  })
+} finally {
+  server.kill()
 }
-const controller = new AbortController()
-const stop = () => controller.abort()
-
-/** @type {Record<string, () => Promise<void>>} */
-const clients = {
-  async floor() {
-    const { floor } = await import('./floor.mjs')
-    floor(url, onData, controller.signal).catch(stop)
-  },
-  async 'floor+event'() {
-    const { floorEvent } = await import('./reference.mjs')
-    floorEvent(url, onData, controller.signal).catch(stop)
-  },
-  async 'floor+for-await'() {
-    const { floorIterator } = await import('./reference.mjs')
-    ;(async () => {
-      for await (const data of floorIterator(url, controller.signal)) {
-        onData(data)
-        if (samples.length === count) break
-      }
-    })().catch(stop)
-  },
-  async 'eventsource-plus'() {
-    const { EventSource } = await import('../dist/index.js')
-    const source = new EventSource(url)
-    source.onmessage = (event) => onData(event.data)
-    controller.signal.addEventListener('abort', () => source.close())
-  },
-  async 'eventsource-plus/fetchEvents'() {
-    const { fetchEvents } = await import('../dist/index.js')
-    ;(async () => {
-      for await (const event of fetchEvents(url, { signal: controller.signal })) {
-        onData(event.data)
-        if (samples.length === count) break
-      }
-    })().catch(stop)
-  },
-}
-const start = clients[client]
-if (start === undefined) throw new Error(`unknown client ${client}; one of ${Object.keys(clients).join(', ')}`)
-await start()
-await Promise.race([finished, new Promise((resolve) => controller.signal.addEventListener('abort', resolve))])
-stop()
-server.kill()
-if (samples.length < count) throw new Error(`got ${samples.length} of ${count} events`)
 
 const sorted = samples.slice(WARM_UP).sort((a, b) => a - b)
 const quantile = (p) => sorted[Math.floor((sorted.length - 1) * p)].toFixed(1)

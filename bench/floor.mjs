@@ -6,6 +6,8 @@
 // Also bundled by bundle.mjs, so its size is the floor's bundle size.
 import { createParser } from 'eventsource-parser'
 
+const STREAM = { stream: true }
+
 /**
  * Reads `url` as an event stream until it ends or `signal` aborts.
  *
@@ -14,14 +16,27 @@ import { createParser } from 'eventsource-parser'
  * @param {AbortSignal} [signal]
  */
 export async function floor(url, onData, signal) {
+  const parser = createParser({ onEvent: (message) => onData(message.data) })
+  await readText(url, signal, (text) => parser.feed(text))
+}
+
+/**
+ * The floor's reading, shared with the reference clients (reference.mjs):
+ * fetch `url` and hand each chunk of its body, decoded, to `onText`, until
+ * the body ends or `signal` aborts.
+ *
+ * @param {string} url
+ * @param {AbortSignal | undefined} signal
+ * @param {(text: string) => void} onText
+ */
+export async function readText(url, signal, onText) {
   const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal })
   if (response.status !== 200 || response.body === null) throw new Error(`status ${response.status}`)
-  const parser = createParser({ onEvent: (message) => onData(message.data) })
   const decoder = new TextDecoder()
   const reader = response.body.getReader()
   for (;;) {
     const { done, value } = await reader.read()
     if (done) return
-    parser.feed(decoder.decode(value, { stream: true }))
+    onText(decoder.decode(value, STREAM))
   }
 }

@@ -15,24 +15,7 @@
 // table to show how far from the floor the interface alone puts any such
 // client on this runtime (see bench/README.md, "Where the time goes").
 import { createParser } from 'eventsource-parser'
-
-const STREAM = { stream: true }
-
-/**
- * Opens the stream and calls `onChunk` with each decoded chunk until the body
- * ends, `signal` aborts or `stopped()` says so.
- */
-async function readText(url, signal, onChunk, stopped = () => false) {
-  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal })
-  if (response.status !== 200 || response.body === null) throw new Error(`status ${response.status}`)
-  const decoder = new TextDecoder()
-  const reader = response.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done || stopped()) return
-    onChunk(decoder.decode(value, STREAM))
-  }
-}
+import { readText } from './floor.mjs'
 
 /** The least a `MessageEvent` can be: an `Event` with the data on it. */
 class DataEvent extends Event {
@@ -69,7 +52,8 @@ export function floorIterator(url, signal) {
   let waiting
   let ended = false
   let failure
-  let stopped = false
+  // return() stops the reading through this, as well as the caller's signal.
+  const stop = new AbortController()
 
   // Answers the waiting next(), if there is something to answer it with.
   const wake = () => {
@@ -84,7 +68,7 @@ export function floorIterator(url, signal) {
   let started = false
   const start = () => {
     started = true
-    readText(url, signal, (text) => {
+    readText(url, signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]), (text) => {
       // Nothing is waiting for what was queued before, so that can go.
       if (head === queue.length) {
         queue.length = 0
@@ -92,7 +76,7 @@ export function floorIterator(url, signal) {
       }
       parser.feed(text)
       wake()
-    }, () => stopped).then(
+    }).then(
       () => {
         ended = true
         wake()
@@ -115,7 +99,7 @@ export function floorIterator(url, signal) {
       })
     },
     return() {
-      stopped = true
+      stop.abort()
       return Promise.resolve({ value: undefined, done: true })
     },
     [Symbol.asyncIterator]() {

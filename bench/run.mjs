@@ -17,7 +17,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { bundleSize, ENTRIES } from './bundle.mjs'
-import { CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES } from './clients.mjs'
+import { BOUNDS, CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES } from './clients.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const root = here('..').replace(/\/$/, '')
@@ -362,10 +362,7 @@ report.goals = goals
 // What the references say about the goals against the floor: the ratio the
 // least client of each kind reaches in the same run.
 const bounds = []
-for (const [reference, surface] of [
-  ['floor+event', 'an EventTarget-based client (eventsource-plus)'],
-  ['floor+for-await', 'an async-iterable client (eventsource-plus/fetchEvents)'],
-]) {
+for (const [reference, surface] of Object.entries(BOUNDS)) {
   const figures = []
   for (const [scenario, name] of [
     ['small-events', 'small events'],

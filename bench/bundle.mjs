@@ -7,14 +7,15 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-// `--plus DIR` (run.mjs) sizes another copy of this client's source: DIR/src/index.ts.
+// `--plus DIR` (run.mjs) sizes another copy of this client's source: DIR/src/index.ts and DIR/src/lite.ts.
 // Read when sizing, not at import: run.mjs sets it after importing this module.
-const plus = () => (process.env.BENCH_PLUS ? `${process.env.BENCH_PLUS}/src/index.ts` : './src/index.ts')
+const plus = (entry = 'index') => (process.env.BENCH_PLUS ? `${process.env.BENCH_PLUS}/src/${entry}.ts` : `./src/${entry}.ts`)
 
 /** What each client's bundle is built from. */
 export const ENTRIES = {
   'eventsource-plus': { contents: () => `export { EventSource } from '${plus()}'`, platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
   'eventsource-plus/fetchEvents': { contents: () => `export { fetchEvents } from '${plus()}'`, platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
+  'eventsource-plus/lite': { contents: () => `export { EventSource } from '${plus('lite')}'`, platform: 'browser', note: 'EventSource of src/lite.ts (eventsource-plus/lite), with eventsource-parser' },
   'eventsource-plus (whole index)': { contents: () => `export * from '${plus()}'`, platform: 'browser', note: 'every export of src/index.ts', extra: true },
   eventsource: { contents: "export { EventSource } from 'eventsource'", platform: 'browser', note: 'with eventsource-parser' },
   undici: {

@@ -12,13 +12,15 @@ import { pathToFileURL } from 'node:url'
 
 const require = createRequire(import.meta.url)
 
-// `--plus DIR` (run.mjs) measures another build of this client: DIR/dist/index.js.
+// `--plus DIR` (run.mjs) measures another build of this client: DIR/dist/index.js and DIR/dist/lite.js.
 const PLUS = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/index.js`).href : '../dist/index.js'
+const PLUS_LITE = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/lite.js`).href : '../dist/lite.js'
 
 /** Client names, in the order the table shows them. */
 export const CLIENTS = [
   'eventsource-plus',
   'eventsource-plus/fetchEvents',
+  'eventsource-plus/lite',
   'eventsource',
   'undici',
   'fetch-event-source',
@@ -32,7 +34,7 @@ export const CLIENTS = [
  * shows (throughput and latency).
  */
 export const BOUNDS = {
-  'floor+event': 'an EventTarget-based client (eventsource-plus)',
+  'floor+event': 'an EventTarget-based client (eventsource-plus, eventsource-plus/lite)',
   'floor+for-await': 'an async-iterable client (eventsource-plus/fetchEvents)',
 }
 export const REFERENCES = Object.keys(BOUNDS)
@@ -42,6 +44,7 @@ export const REFERENCE_SCENARIOS = ['small', 'large', 'latency']
 export const NOTES = {
   'eventsource-plus': 'EventSource from dist/ (npm run build), onmessage',
   'eventsource-plus/fetchEvents': 'for await (const event of fetchEvents(url))',
+  'eventsource-plus/lite': 'EventSource of eventsource-plus/lite from dist/ (the browser\'s EventSource, no options), onmessage',
   eventsource: 'eventsource@VERSION, onmessage',
   undici: "undici@VERSION `import { EventSource } from 'undici'` (uses undici's own fetch, not Node's bundled one)",
   'fetch-event-source':
@@ -56,6 +59,7 @@ export const NOTES = {
 export const PACKAGES = {
   'eventsource-plus': null,
   'eventsource-plus/fetchEvents': null,
+  'eventsource-plus/lite': null,
   eventsource: 'eventsource',
   undici: 'undici',
   'fetch-event-source': '@microsoft/fetch-event-source',
@@ -111,6 +115,11 @@ const loaders = {
         if (closed()) break
       }
     })
+  },
+
+  async 'eventsource-plus/lite'() {
+    const { EventSource } = await import(PLUS_LITE)
+    return eventSourceAdapter(EventSource)
   },
 
   async eventsource() {

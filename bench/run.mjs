@@ -39,7 +39,7 @@ if (args.help) {
   console.log(`npm run bench -- [--rounds N] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,bundle] [--out reports/bench.json]
   --quick      3 rounds and shorter streams (a smoke run, not a figure of record)
   --rounds N   rounds (default 5; medians over rounds)
-  --plus DIR   measure eventsource-plus from another copy (DIR/dist/index.js, DIR/src/index.ts), e.g. a prototype
+  --plus DIR   measure eventsource-plus from another copy (DIR/dist/{index,lite}.js, DIR/src/{index,lite}.ts), e.g. a prototype
   --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
   --out FILE   where the JSON goes (a .md beside it); default reports/bench.json
   clients:     ${CLIENTS.join(', ')}
@@ -329,7 +329,7 @@ report.bundleNotes = bundleNotes
 const goals = []
 const s = report.scenarios
 const get = (scenario, client) => (s[scenario]?.[client]?.skipped ? undefined : s[scenario]?.[client])
-for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents']) {
+for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'eventsource-plus/lite']) {
   const check = (name, scenario, test, show) => {
     const entry = get(scenario, client)
     const floor = get(scenario, 'floor')
@@ -353,7 +353,7 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents']) {
     (e, f) => (f ? e.median - f.median <= 2048 : undefined),
     (e, f) => `${f ? ((e.median - f.median) / 1024).toFixed(2) : '?'} KiB over floor`,
   )
-  if (client === 'eventsource-plus') {
+  if (client !== 'eventsource-plus/fetchEvents') {
     check('bundle of EventSource ≤ 4.0 kB min+gz', 'bundle-size', (e) => e.median <= 4000, (e) => `${e.median} B`)
   }
 }

@@ -16,12 +16,10 @@ import { createEventStreamDecoder, type EventStreamDecoder, type EventStreamHand
 import { isEventStream } from './mime.js'
 import { buildRequestInit, type RequestOptions } from './request.js'
 import { computeDelay, MAX_TIMER_DELAY, parseRetryAfter, type RetryPolicy } from './retry.js'
+import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { isFetchableScheme } from './url.js'
 
-export const CONNECTING = 0
-export const OPEN = 1
-export const CLOSED = 2
-export type ReadyState = typeof CONNECTING | typeof OPEN | typeof CLOSED
+export { CLOSED, CONNECTING, OPEN, type ReadyState }
 
 /** Why the connection is reestablishing or has failed. */
 export interface ConnectionError {

@@ -9,22 +9,16 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
 import type { EventSourceMessage } from 'eventsource-parser'
-import {
-  CLOSED,
-  CONNECTING,
-  Connection,
-  OPEN,
-  type ConnectionError,
-  type ConnectionSink,
-  type ReadyState,
-} from './connection.js'
+import { Connection, type ConnectionError, type ConnectionSink } from './connection.js'
+import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { EventSourceErrorEvent } from './errors.js'
 import { resolveConnectionOptions } from './connection-options.js'
 import { SourceMessageEvent } from './message-event.js'
-import { getEventHandler, setEventHandler, type EventHandler } from './event-handler.js'
+import type { EventHandler } from './event-handler.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
 import type { Provider } from './request.js'
 import { parseEventSourceUrl } from './url.js'
+import { defineEventSourceInterface } from './webidl.js'
 
 /**
  * The options of the `EventSource` constructor and of `fetchEvents()`. Only
@@ -216,29 +210,14 @@ export class EventSource<Events extends string = string> extends EventTarget {
     return this.#connection.reconnectionTime
   }
 
+  // The event handler attributes are accessors that defineEventSourceInterface()
+  // puts on the prototype (webidl.ts); here are their types.
   /** Runs for every `open` event, in listener order. */
-  get onopen(): EventHandler<Event> {
-    return getEventHandler(this, 'open')
-  }
-  set onopen(handler: EventHandler<Event>) {
-    setEventHandler(this, 'open', handler)
-  }
-
+  declare onopen: EventHandler<Event>
   /** Runs for every `message` event (events without an `event:` field). */
-  get onmessage(): EventHandler<MessageEvent<string>> {
-    return getEventHandler(this, 'message') as EventHandler<MessageEvent<string>>
-  }
-  set onmessage(handler: EventHandler<MessageEvent<string>>) {
-    setEventHandler(this, 'message', handler)
-  }
-
+  declare onmessage: EventHandler<MessageEvent<string>>
   /** Runs for every `error` event: while reconnecting (CONNECTING) and on failure (CLOSED). */
-  get onerror(): EventHandler<EventSourceErrorEvent> {
-    return getEventHandler(this, 'error') as EventHandler<EventSourceErrorEvent>
-  }
-  set onerror(handler: EventHandler<EventSourceErrorEvent>) {
-    setEventHandler(this, 'error', handler)
-  }
+  declare onerror: EventHandler<EventSourceErrorEvent>
 
   /** Aborts the connection and any reconnect; no event of any kind follows. */
   close(): void {
@@ -331,25 +310,4 @@ class EventSink implements ConnectionSink {
   }
 }
 
-// WebIDL constants live on the interface object and on its prototype, and are
-// enumerable but neither writable nor configurable.
-for (const [name, value] of [
-  ['CONNECTING', CONNECTING],
-  ['OPEN', OPEN],
-  ['CLOSED', CLOSED],
-] as const) {
-  const descriptor = { value, enumerable: true, writable: false, configurable: false }
-  Object.defineProperty(EventSource, name, descriptor)
-  Object.defineProperty(EventSource.prototype, name, descriptor)
-}
-
-// WebIDL attributes and operations are enumerable; class syntax makes them not.
-for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
-  const descriptor = Object.getOwnPropertyDescriptor(EventSource.prototype, name)
-  if (descriptor !== undefined) Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true })
-}
-
-Object.defineProperty(EventSource.prototype, Symbol.toStringTag, {
-  value: 'EventSource',
-  configurable: true,
-})
+defineEventSourceInterface(EventSource)

@@ -74,16 +74,7 @@ export async function buildRequestInit(
   const headers = new Headers(userHeaders)
   for (const name of OWN_HEADERS) headers.delete(name)
   if (crossOrigin) for (const name of CREDENTIAL_HEADERS) headers.delete(name)
-  // §9.2.2 step 10: "User agents may set (`Accept`, `text/event-stream`)".
-  headers.set('Accept', 'text/event-stream')
-  // Reestablish step 5.3: "If the EventSource object's last event ID string
-  // is not the empty string, then set (`Last-Event-ID`, lastEventIDValue)",
-  // the value "encoded as UTF-8".
-  if (lastEventId !== '') headers.set('Last-Event-ID', toByteString(lastEventId))
-  if (!IS_BROWSER) {
-    if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-cache')
-    if (!headers.has('Pragma')) headers.set('Pragma', 'no-cache')
-  }
+  setStreamHeaders(headers, lastEventId)
 
   const body = typeof options.body === 'function' ? await options.body() : options.body
   const init: RequestInit & { duplex?: 'half' } = {
@@ -103,6 +94,26 @@ export async function buildRequestInit(
     if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) init.duplex = 'half'
   }
   return init
+}
+
+/**
+ * Sets the headers the spec puts on every request of an `EventSource`, over
+ * the user's: `Accept`, `Last-Event-ID` once there is one, and the cache
+ * headers where the runtime's fetch does not add them (see IS_BROWSER).
+ * Shared with `eventsource-plus/lite`, which has no user headers.
+ */
+export function setStreamHeaders(headers: Headers, lastEventId: string): Headers {
+  // §9.2.2 step 10: "User agents may set (`Accept`, `text/event-stream`)".
+  headers.set('Accept', 'text/event-stream')
+  // Reestablish step 5.3: "If the EventSource object's last event ID string
+  // is not the empty string, then set (`Last-Event-ID`, lastEventIDValue)",
+  // the value "encoded as UTF-8".
+  if (lastEventId !== '') headers.set('Last-Event-ID', toByteString(lastEventId))
+  if (!IS_BROWSER) {
+    if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-cache')
+    if (!headers.has('Pragma')) headers.set('Pragma', 'no-cache')
+  }
+  return headers
 }
 
 /** Rejects header values that could split or smuggle a header. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCase } from '../wpt-fixtures/case-kit.js'
 import { cases } from '../wpt-fixtures/cases.js'
-import { ClientEventSource } from '../wpt-fixtures/client.js'
+import { ClientEventSource, ClientLiteEventSource } from '../wpt-fixtures/client.js'
 import { mapLimit } from '../wpt-fixtures/limit.js'
 import { TARGETS, type Target, expectation } from '../wpt-fixtures/manifest.js'
 import { loadParserFixtures, replayCase, splitPatterns } from '../wpt-fixtures/parser-bytes.js'
@@ -24,8 +24,10 @@ beforeAll(async () => {
     const runnerScript = await bundleRunner()
     const runs = await Promise.all([
       runNode(),
-      runChromium(browser, false, { runnerScript }),
-      runChromium(browser, true, { runnerScript }),
+      runChromium(browser, 'plus', { runnerScript }),
+      runChromium(browser, 'native', { runnerScript }),
+      runNode({ lite: true }),
+      runChromium(browser, 'lite', { runnerScript }),
     ])
     for (const run of runs) results.set(run.target, new Map(run.results.map((r) => [r.name, r])))
   } finally {
@@ -77,7 +79,7 @@ async function firstBytes(url: URL, length: number): Promise<Buffer> {
   return Buffer.concat(chunks)
 }
 
-// The byte-level parser check (wpt-fixtures/parser-bytes.ts), against this client in Node.
+// The byte-level parser check (wpt-fixtures/parser-bytes.ts), against both classes in Node.
 describe('WPT parser fixtures, replayed split at every boundary (node)', () => {
   let server: FixtureServer
   beforeAll(async () => {
@@ -92,12 +94,17 @@ describe('WPT parser fixtures, replayed split at every boundary (node)', () => {
       )
     })
 
-    it(`${fixture.name}: same events at every chunk boundary`, async () => {
-      const env = { EventSource: ClientEventSource, base: server.base, remote: server.remote }
-      const replays = splitPatterns(fixture.body)
-      const outcomes = await mapLimit(replays, 24, (split) => runCase(replayCase(fixture, split), env))
-      const failures = outcomes.flatMap((o, i) => (o.status === 'pass' ? [] : [`split=${replays[i]}: ${o.status === 'fail' ? o.message : o.status}`]))
-      expect(failures, `${failures.length} of ${replays.length} replays differ`).toEqual([])
-    }, 60_000)
+    for (const [suffix, EventSource] of [
+      ['', ClientEventSource],
+      [' (eventsource-plus/lite)', ClientLiteEventSource],
+    ] as const) {
+      it(`${fixture.name}: same events at every chunk boundary${suffix}`, async () => {
+        const env = { EventSource, base: server.base, remote: server.remote }
+        const replays = splitPatterns(fixture.body)
+        const outcomes = await mapLimit(replays, 24, (split) => runCase(replayCase(fixture, split), env))
+        const failures = outcomes.flatMap((o, i) => (o.status === 'pass' ? [] : [`split=${replays[i]}: ${o.status === 'fail' ? o.message : o.status}`]))
+        expect(failures, `${failures.length} of ${replays.length} replays differ`).toEqual([])
+      }, 60_000)
+    }
   }
 })

@@ -14,16 +14,16 @@ const wanted = process.argv.slice(2).filter((arg): arg is Target => (TARGETS as 
 const targets = wanted.length > 0 ? wanted : [...TARGETS]
 const started = performance.now()
 
-const browser = targets.some((t) => t !== 'node') ? await launchChromium() : undefined
+const browser = targets.some((t) => t.startsWith('chromium')) ? await launchChromium() : undefined
 let runs: TargetResults[]
 try {
   const runnerScript = browser === undefined ? '' : await bundleRunner()
   // The targets run side by side: each has its own fixture server and (in Chromium) cookie jar.
   runs = await Promise.all(
     targets.map((target) =>
-      target === 'node' || browser === undefined
-        ? runNode()
-        : runChromium(browser, target === 'chromium-native', { runnerScript }),
+      target === 'node' || target === 'node-lite' || browser === undefined
+        ? runNode({ lite: target === 'node-lite' })
+        : runChromium(browser, target === 'chromium-native' ? 'native' : target === 'chromium-lite' ? 'lite' : 'plus', { runnerScript }),
     ),
   )
 } finally {

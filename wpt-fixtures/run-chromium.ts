@@ -3,13 +3,15 @@ import chromium from '@sparticuz/chromium'
 import * as esbuild from 'esbuild'
 import { type Browser, chromium as playwright } from 'playwright-core'
 import type { Outcome } from './case-kit.js'
+import type { Variant } from './client.js'
 import { type TargetResults, runTarget } from './results.js'
 import { startFixtureServer } from './server.js'
 
 // The `chromium` and `chromium-native` targets: the same case code, bundled with this project's
 // EventSource, run in a Chromium page served from the fixture server's `base` origin (so
 // same-origin, cookies and CORS are the browser's own). `chromium-native` hands the cases the
-// browser's EventSource instead: it is the reference that proves the fixtures right.
+// browser's EventSource instead: it is the reference that proves the fixtures right. `chromium-lite`
+// runs them against eventsource-plus/lite.
 
 /** The page script: the cases, the case kit and the client, for the browser. */
 export async function bundleRunner(): Promise<string> {
@@ -40,9 +42,11 @@ export async function launchChromium(): Promise<Browser> {
   return playwright.launch({ executablePath: await chromium.executablePath(), args: CHROMIUM_ARGS, headless: true })
 }
 
+const TARGET_OF = { plus: 'chromium', native: 'chromium-native', lite: 'chromium-lite' } as const
+
 export async function runChromium(
   browser: Browser,
-  native: boolean,
+  variant: Variant,
   options: { runnerScript?: string; concurrency?: number } = {},
 ): Promise<TargetResults> {
   const server = await startFixtureServer({ runnerScript: options.runnerScript ?? (await bundleRunner()) })
@@ -54,14 +58,14 @@ export async function runChromium(
       const page = await context.newPage()
       try {
         await page.goto(`${server.base}/eventsource/runner.html`)
-        return await page.evaluate(([n, nat, remote]) => window.runWptCase(n, nat, remote), [name, native, server.remote] as const)
+        return await page.evaluate(([n, v, remote]) => window.runWptCase(n, v, remote), [name, variant, server.remote] as const)
       } catch (error) {
         return { status: 'fail', message: `runner: ${error instanceof Error ? error.message : String(error)}` }
       } finally {
         await page.close()
       }
     }
-    return await runTarget(native ? 'chromium-native' : 'chromium', (c) => runOne(c.name), options.concurrency ?? Number(process.env.WPT_CONCURRENCY ?? 12))
+    return await runTarget(TARGET_OF[variant], (c) => runOne(c.name), options.concurrency ?? Number(process.env.WPT_CONCURRENCY ?? 12))
   } finally {
     await context.close()
     await server.close()

@@ -11,6 +11,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EventSource, EventStreamError, fetchEvents } from '../../src/index.js'
+import { EventSource as LiteEventSource } from '../../src/lite.js'
 import type { EventSourceErrorEvent } from '../../src/index.js'
 import { closeAll, collect, delay, track, waitForEvent } from '../support/script.js'
 
@@ -247,20 +248,22 @@ describe('a line that never ends', () => {
   }, 20_000)
 })
 
+/** One event of 1 GiB in 1 MiB data lines, with `retry: 20`; `data: small` to every later request. */
+const hugeEvent: Route = async (req, res, seen) => {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+  if ((seenByPath.get(seen.path)?.length ?? 0) > 1) {
+    res.end('data: small\n\n')
+    return
+  }
+  await write(res, seen, 'retry: 20\n')
+  const line = Buffer.from(`data: ${'x'.repeat(MiB - 7)}\n`)
+  for (let i = 0; i < 1024; i++) if (!(await write(res, seen, line))) return
+  await write(res, seen, '\n')
+}
+
 describe('a 1 GB event', () => {
   it('is cut at the default maxBufferSize (16 Mi chars): error, reconnect; the server never gets far', async () => {
-    const { url, path } = serve('huge-event', async (req, res, seen) => {
-      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      if ((seenByPath.get(seen.path)?.length ?? 0) > 1) {
-        res.end('data: small\n\n')
-        return
-      }
-      await write(res, seen, 'retry: 20\n')
-      // One event of 1 GiB in 1 MiB data lines.
-      const line = Buffer.from(`data: ${'x'.repeat(MiB - 7)}\n`)
-      for (let i = 0; i < 1024; i++) if (!(await write(res, seen, line))) return
-      await write(res, seen, '\n')
-    })
+    const { url, path } = serve('huge-event', hugeEvent)
     const peak = heapPeak()
     const source = track(new EventSource(url))
     const events = collect(source)
@@ -470,11 +473,14 @@ describe('wrong content types', () => {
   })
 })
 
+/** Invalid sequences in one event's data, then a valid event. */
+const INVALID_UTF8 = Buffer.concat([Buffer.from('data: a'), Buffer.of(0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80), Buffer.from('b'), Buffer.of(0xe2, 0x82), Buffer.from('\n\ndata: ok\n\n')])
+
 describe('invalid UTF-8', () => {
   it('every invalid sequence becomes U+FFFD; the stream goes on', async () => {
     const { url } = serve('utf8', (req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      res.end(Buffer.concat([Buffer.from('data: a'), Buffer.of(0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80), Buffer.from('b'), Buffer.of(0xe2, 0x82), Buffer.from('\n\ndata: ok\n\n')]))
+      res.end(INVALID_UTF8)
     })
     const source = track(new EventSource(url))
     const events = collect(source, ['message'])
@@ -510,30 +516,30 @@ describe('invalid UTF-8', () => {
   }, 20_000)
 })
 
-describe('a reset in the middle of an HTTP chunk', () => {
-  /** Answers with a chunked body whose second chunk is cut short by a TCP RST, then resumes on reconnect. */
-  function resettingServer(): string {
-    const path = `/reset-${++pathCounter}`
-    tcpRoutes.set(path, (socket, seen) => {
-      // Connection: close, so every attempt is a new connection this parser sees.
-      const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
-      const chunk = (text: string): string => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`
-      if (seen.lastEventId === undefined) {
-        const second = 'id: 2\ndata: two\n\n'
-        // The chunk header promises all of `second`; only half of it is sent.
-        socket.write(`${head}${chunk('retry: 20\nid: 1\ndata: one\n\n')}${Buffer.byteLength(second).toString(16)}\r\n${second.slice(0, 9)}`, () =>
-          socket.resetAndDestroy(),
-        )
-      } else if (seen.lastEventId === '1') {
-        socket.end(`${head}${chunk('id: 2\ndata: two\n\n')}0\r\n\r\n`)
-      } else {
-        // The EventSource reconnects after the clean end: nothing more to say.
-        socket.write(head)
-      }
-    })
-    return path
-  }
+/** Answers with a chunked body whose second chunk is cut short by a TCP RST, then resumes on reconnect. */
+function resettingServer(): string {
+  const path = `/reset-${++pathCounter}`
+  tcpRoutes.set(path, (socket, seen) => {
+    // Connection: close, so every attempt is a new connection this parser sees.
+    const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+    const chunk = (text: string): string => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`
+    if (seen.lastEventId === undefined) {
+      const second = 'id: 2\ndata: two\n\n'
+      // The chunk header promises all of `second`; only half of it is sent.
+      socket.write(`${head}${chunk('retry: 20\nid: 1\ndata: one\n\n')}${Buffer.byteLength(second).toString(16)}\r\n${second.slice(0, 9)}`, () =>
+        socket.resetAndDestroy(),
+      )
+    } else if (seen.lastEventId === '1') {
+      socket.end(`${head}${chunk('id: 2\ndata: two\n\n')}0\r\n\r\n`)
+    } else {
+      // The EventSource reconnects after the clean end: nothing more to say.
+      socket.write(head)
+    }
+  })
+  return path
+}
 
+describe('a reset in the middle of an HTTP chunk', () => {
   it('EventSource: error, reconnect with Last-Event-ID 1, every event once', async () => {
     const path = resettingServer()
     const source = track(new EventSource(`${tcpOrigin}${path}`))
@@ -549,5 +555,93 @@ describe('a reset in the middle of an HTTP chunk', () => {
     const data: string[] = []
     for await (const event of fetchEvents(`${tcpOrigin}${path}`)) data.push(event.data)
     expect(data).toEqual(['one', 'two'])
+  })
+})
+
+// eventsource-plus/lite has no options: each hostile server above that the
+// full class meets with its defaults, met by the lite class with the same outcome.
+describe('eventsource-plus/lite, against the same servers', () => {
+  it('a 1 GB event is cut at 16 Mi chars: a plain error event, a reconnect, bounded memory', async () => {
+    const { url, path } = serve('lite-huge-event', hugeEvent)
+    const peak = heapPeak()
+    const source = track(new LiteEventSource(url))
+    const events = collect(source)
+    await events.waitForType('message')
+    const growth = peak.stop()
+    expect(events.summary()).toEqual(['open @1', 'error @0', 'open @1', 'message "small" @1'])
+    // The browser's error event: no reasons attached.
+    expect(events.events[1]?.event.constructor).toBe(Event)
+    const [first] = await until((seen) => (seen[0]?.doneAt === undefined ? undefined : seen), path)
+    expect(first?.bytesWritten).toBeLessThan(48 * MiB)
+    expect(growth).toBeLessThan(96 * MiB)
+  }, 20_000)
+
+  it('headers that never come → stays CONNECTING with no event, like a browser', async () => {
+    const path = `/lite-no-headers-${++pathCounter}`
+    tcpRoutes.set(path, () => {})
+    const source = track(new LiteEventSource(`${tcpOrigin}${path}`))
+    const events = collect(source)
+    await requests(path, 1)
+    await delay(600)
+    expect(events.summary()).toEqual([])
+    expect(source.readyState).toBe(LiteEventSource.CONNECTING)
+  })
+
+  it('accept then silence → OPEN and waiting, no event', async () => {
+    const { url, path } = serve('lite-silent', (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      res.flushHeaders()
+    })
+    const source = track(new LiteEventSource(url))
+    const events = collect(source)
+    await events.waitForType('open')
+    await delay(600)
+    expect(events.summary()).toEqual(['open @1'])
+    expect((await requests(path, 1)).length).toBe(1)
+  })
+
+  it('a 503 storm → fails at once, one request in all', async () => {
+    const { url, path } = serve('lite-503', (req, res) => {
+      res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '0' }).end('overloaded')
+    })
+    const source = track(new LiteEventSource(url))
+    const events = collect(source)
+    await events.waitForType('error')
+    await delay(300)
+    expect(events.summary()).toEqual(['error @2'])
+    expect(seenByPath.get(path)?.length).toBe(1)
+  })
+
+  it('a wrong Content-Type → fails, no reconnect', async () => {
+    const { url, path } = serve('lite-type', (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('data: not for you\n\n')
+    })
+    const source = track(new LiteEventSource(url))
+    const events = collect(source)
+    await events.waitForType('error')
+    await delay(150)
+    expect(events.summary()).toEqual(['error @2'])
+    expect(seenByPath.get(path)?.length).toBe(1)
+  })
+
+  it('invalid UTF-8 → U+FFFD; the stream goes on', async () => {
+    const { url } = serve('lite-utf8', (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      res.end(INVALID_UTF8)
+    })
+    const source = track(new LiteEventSource(url))
+    const events = collect(source, ['message'])
+    await events.waitFor(2)
+    expect(events.events.map((e) => e.data)).toEqual(['a\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDb\uFFFD', 'ok'])
+  })
+
+  it('a reset in the middle of an HTTP chunk → error, reconnect with Last-Event-ID 1, every event once', async () => {
+    const path = resettingServer()
+    const source = track(new LiteEventSource(`${tcpOrigin}${path}`))
+    const events = collect(source)
+    await events.waitForType('message', 2)
+    expect(events.summary().slice(0, 5)).toEqual(['open @1', 'message "one" @1', 'error @0', 'open @1', 'message "two" @1'])
+    const seen = await requests(path, 2)
+    expect(seen.map((s) => s.lastEventId)).toEqual([undefined, '1'])
   })
 })

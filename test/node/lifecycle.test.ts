@@ -36,6 +36,7 @@ const EXIT_WITHIN_MS = 1000
 const CHILD_SOURCE = `
 const [distUrl, scenario, url] = process.argv.slice(2)
 const { EventSource, fetchEvents } = await import(distUrl)
+const { EventSource: LiteEventSource } = await import(distUrl.replace(/index\.js$/, 'lite.js'))
 const say = (line) => process.stdout.write(line + '\\n')
 switch (scenario) {
   case 'stay-open': {
@@ -91,6 +92,37 @@ switch (scenario) {
     const response = await fetch(url)
     const es = EventSource.fromReadableStream(response.body)
     es.onmessage = () => { es.close(); say('closed') }
+    break
+  }
+  // eventsource-plus/lite: no options, so the server's retry: sets the wait.
+  case 'lite-stay-open': {
+    const es = new LiteEventSource(url)
+    es.onopen = () => say('open')
+    break
+  }
+  case 'lite-reconnect-forever': {
+    const es = new LiteEventSource(url)
+    es.onerror = () => say('error ' + es.readyState)
+    break
+  }
+  case 'lite-close-when-open': {
+    const es = new LiteEventSource(url)
+    es.onmessage = () => { es.close(); say('closed') }
+    break
+  }
+  case 'lite-close-while-waiting': {
+    const es = new LiteEventSource(url)
+    es.onerror = () => { if (es.readyState === 0) { es.close(); say('closed') } }
+    break
+  }
+  case 'lite-close-while-connecting': {
+    const es = new LiteEventSource(url)
+    setTimeout(() => { es.close(); say('closed') }, 300)
+    break
+  }
+  case 'lite-fails-for-good': {
+    const es = new LiteEventSource(url)
+    es.onerror = () => { if (es.readyState === 2) say('closed') }
     break
   }
   default:
@@ -237,6 +269,23 @@ for (const { path: node, version } of NODES) {
         expect(child.process.exitCode).toBeNull()
         expect(child.lines.map((l) => l.text).filter((t) => t.startsWith('error'))).toContain('error 0')
       })
+
+      it('eventsource-plus/lite: an open, silent stream keeps the process alive', async () => {
+        const url = scriptUrl(origin, uniqueKey('life-lite-open'), [{ end: 'hang' }])
+        const child = runChild(node, 'lite-stay-open', url)
+        await child.line('open')
+        expect(await exitWithin(child, 1000)).toBeUndefined()
+      })
+
+      it('eventsource-plus/lite: does not exit while waiting to reconnect', async () => {
+        const key = uniqueKey('life-lite-reconnect')
+        const script: Script = [{ chunks: ['retry: 400\ndata: a\n\n'] }, { destroyBeforeHeaders: true }, { chunks: ['data: b\n\n'] }]
+        const child = runChild(node, 'lite-reconnect-forever', scriptUrl(origin, key, script))
+        const log = await attempts(origin, key, { min: 4, timeout: 5000 })
+        expect(log.length).toBeGreaterThanOrEqual(4)
+        expect(child.process.exitCode).toBeNull()
+        expect(child.lines.map((l) => l.text)).toContain('error 0')
+      })
     })
 
     describe('exits at once when everything is released', () => {
@@ -253,6 +302,10 @@ for (const { path: node, version } of NODES) {
         ['failing for good (a 500)', 'fails-for-good', [{ status: 500 }]],
         ['breaking out of fetchEvents', 'fetch-events-break', [{ chunks: ['data: a\n\n', 'data: b\n\n'], end: 'hang' }]],
         ['close() on fromReadableStream(fetch body)', 'from-stream-close', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
+        ['eventsource-plus/lite: close() on an open stream', 'lite-close-when-open', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
+        ['eventsource-plus/lite: close() while waiting 30 s to reconnect', 'lite-close-while-waiting', [{ chunks: ['retry: 30000\ndata: a\n\n'] }]],
+        ['eventsource-plus/lite: close() while waiting for response headers', 'lite-close-while-connecting', [{ delayHeaders: 10_000 }]],
+        ['eventsource-plus/lite: failing for good (a 500)', 'lite-fails-for-good', [{ status: 500 }]],
       ]
       for (const [what, scenario, script] of cases) {
         it(`${what}: exits within ${EXIT_WITHIN_MS} ms`, async () => {

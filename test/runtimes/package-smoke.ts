@@ -25,14 +25,18 @@ async function main() {
   if (globalThis.EventSource !== expected) {
     throw new Error('polyfill: globalThis.EventSource is ' + (globalThis.EventSource === EventSource ? "this package's" : String(globalThis.EventSource)) + ', expected ' + (before === undefined ? "this package's" : 'the native one'))
   }
-  const source = new EventSource(url)
-  const data = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('EventSource: no message within 5 s')), 5000)
-    source.onmessage = (event) => { clearTimeout(timer); resolve(event.data) }
-    source.onerror = () => { if (source.readyState === EventSource.CLOSED) { clearTimeout(timer); reject(new Error('EventSource failed')) } }
-  })
-  source.close()
-  if (data !== 'hello') throw new Error('EventSource: got ' + JSON.stringify(data))
+  // The full class and the lite one, from the same tarball.
+  const { EventSource: LiteEventSource } = ${load('eventsource-plus/lite')}
+  for (const [name, Source] of [['EventSource', EventSource], ['lite EventSource', LiteEventSource]]) {
+    const source = new Source(url)
+    const data = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(name + ': no message within 5 s')), 5000)
+      source.onmessage = (event) => { clearTimeout(timer); resolve(event.data) }
+      source.onerror = () => { if (source.readyState === Source.CLOSED) { clearTimeout(timer); reject(new Error(name + ' failed')) } }
+    })
+    source.close()
+    if (data !== 'hello') throw new Error(name + ': got ' + JSON.stringify(data))
+  }
   for await (const event of fetchEvents(url)) {
     if (event.data !== 'hello') throw new Error('fetchEvents: got ' + JSON.stringify(event.data))
     break

@@ -13,6 +13,7 @@ import {
   type RetryDecision,
   type StreamEvent,
 } from '../../src/index.js'
+import { EventSource as LiteEventSource } from '../../src/lite.js'
 
 /** True only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
@@ -126,4 +127,32 @@ export function typeTests(): void {
       type _response = Expect<Equal<typeof error.response, Response | undefined>>
     }
   })
+}
+
+// eventsource-plus/lite: the same typed listeners, the browser's options only.
+export function liteTypeTests(): void {
+  const es = new LiteEventSource<'token'>('https://example.com/events', { withCredentials: true })
+  es.addEventListener('token', function (e) {
+    type _this = Expect<Equal<typeof this, LiteEventSource<'token'>>>
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  })
+  es.addEventListener('message', (e) => {
+    type _event = Expect<Equal<typeof e, MessageEvent<string>>>
+  })
+  // Its error events are plain Events, as in browsers: no reasons attached.
+  es.addEventListener('error', (e) => {
+    type _event = Expect<Equal<typeof e, Event>>
+  })
+  es.onerror = (e) => {
+    type _event = Expect<Equal<typeof e, Event>>
+  }
+  // Any other type still takes a plain listener.
+  es.addEventListener('other', (e: Event) => void e)
+  const state: 0 | 1 | 2 = es.readyState
+  const closed: 2 = LiteEventSource.CLOSED
+  void [state, closed]
+  // @ts-expect-error the lite class has no request options
+  void new LiteEventSource('https://example.com/events', { headers: { Authorization: 'Bearer x' } })
+  // @ts-expect-error nor fromReadableStream()
+  void LiteEventSource.fromReadableStream
 }

@@ -612,6 +612,19 @@ describe('eventsource-plus/lite, against the same servers', () => {
     expect(seenByPath.get(path)?.length).toBe(1)
   })
 
+  it('a redirect loop → fetch gives up after 20 redirects → error, CONNECTING (a reconnect after the reconnection time)', async () => {
+    const { url, path } = serve('lite-loop', (req, res) => {
+      res.writeHead(302, { Location: req.url ?? '/' }).end()
+    })
+    const source = track(new LiteEventSource(url))
+    const events = collect(source)
+    await events.waitForType('error')
+    expect(events.summary()).toEqual(['error @0'])
+    source.close()
+    await delay(100)
+    expect(seenByPath.get(path)?.length).toBe(21)
+  })
+
   it('a wrong Content-Type → fails, no reconnect', async () => {
     const { url, path } = serve('lite-type', (req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('data: not for you\n\n')

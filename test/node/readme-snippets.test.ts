@@ -4,10 +4,11 @@
 // the README as is, its example origins (https://example.com,
 // https://api.example.com) are pointed at a local server that serves plausible
 // streams for the paths the README uses, and it is bundled with esbuild —
-// `eventsource-plus` being src/index.ts and `eventsource-plus/polyfill`
-// src/polyfill.ts — then run in a child Node process with a time limit. It must
-// exit 0 (no exception, no unhandled rejection), and where it logs, it must log
-// what the README says it does. The blocks are also type-checked with tsc.
+// `eventsource-plus` being src/index.ts, `eventsource-plus/polyfill`
+// src/polyfill.ts and `eventsource-plus/lite` src/lite.ts — then run in a
+// child Node process with a time limit. It must exit 0 (no exception, no
+// unhandled rejection), and where it logs, it must log what the README says
+// it does. The blocks are also type-checked with tsc.
 //
 // What a snippet takes for granted is provided by a prelude imported before it:
 // `getFreshToken()`, a `localStorage`, and `API_KEY` in the environment.
@@ -217,8 +218,8 @@ export {}
 const aliasPlugin: Plugin = {
   name: 'eventsource-plus-source',
   setup(build) {
-    build.onResolve({ filter: /^eventsource-plus(\/polyfill)?$/ }, (args) => ({
-      path: join(ROOT, 'src', args.path === 'eventsource-plus' ? 'index.ts' : 'polyfill.ts'),
+    build.onResolve({ filter: /^eventsource-plus(\/polyfill|\/lite)?$/ }, (args) => ({
+      path: join(ROOT, 'src', args.path === 'eventsource-plus' ? 'index.ts' : `${args.path.slice('eventsource-plus/'.length)}.ts`),
     }))
   },
 }
@@ -516,6 +517,7 @@ describe('README.md ```ts snippets type-check', () => {
           paths: {
             'eventsource-plus': [join(ROOT, 'src', 'index.ts')],
             'eventsource-plus/polyfill': [join(ROOT, 'src', 'polyfill.ts')],
+            'eventsource-plus/lite': [join(ROOT, 'src', 'lite.ts')],
           },
         },
         include: [join(dir, '*.ts')],

@@ -65,12 +65,15 @@ const SETTLED = Promise.resolve()
  * ```
  */
 export class EventSource<Events extends string = string> extends EventTarget {
+  // The constants, like the on* accessors below, are defined once by
+  // defineEventSourceInterface() (webidl.ts), as WebIDL shapes them: on the
+  // class and its prototype, enumerable, not writable. Here are their types.
   /** The connection has not yet been established, or it was closed and is reconnecting. */
-  static readonly CONNECTING = CONNECTING
+  declare static readonly CONNECTING: typeof CONNECTING
   /** The connection is open and dispatching events. */
-  static readonly OPEN = OPEN
+  declare static readonly OPEN: typeof OPEN
   /** The connection is not open, and will not reconnect. */
-  static readonly CLOSED = CLOSED
+  declare static readonly CLOSED: typeof CLOSED
   declare readonly CONNECTING: typeof CONNECTING
   declare readonly OPEN: typeof OPEN
   declare readonly CLOSED: typeof CLOSED

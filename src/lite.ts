@@ -244,15 +244,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
         // pending data must be discarded" (the decoder holds it, unfed).
         if (chunk.done) return 'reestablish'
         decoder.push(chunk.value)
-        for (let index = 0; index < pending.length; index += 2) {
-          // Dispatch step 8 queues a task per event: the microtasks the
-          // listeners of one event queue run before the next event, as in
-          // Chromium. A listener may have called close().
-          if (index > 0) await SETTLED
-          if (signal.aborted) return undefined
-          const message = pending[index] as EventSourceMessage
-          this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, pending[index + 1] as string))
-        }
+        if (pending.length > 0) await this.#dispatch(pending, origin, signal)
         pending.length = 0
         if (signal.aborted) return undefined
         if (overflow !== undefined) {
@@ -263,6 +255,33 @@ export class EventSource<Events extends string = string> extends EventTarget {
     } finally {
       signal.removeEventListener('abort', cancel)
     }
+  }
+
+  /**
+   * Dispatches a chunk's events. Dispatch step 8 queues a task per event: the
+   * microtasks the listeners of one event queue run before the next event,
+   * as in Chromium. Each next event is a reaction to a settled promise, one
+   * promise per chunk: an `await` per event costs 50 ns more (hot path).
+   */
+  #dispatch(pending: Array<EventSourceMessage | string>, origin: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let index = 0
+      const step = (): void => {
+        try {
+          // A listener may have called close().
+          if (!signal.aborted) {
+            const message = pending[index] as EventSourceMessage
+            this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, pending[index + 1] as string))
+            index += 2
+            if (index < pending.length) return void SETTLED.then(step)
+          }
+          resolve()
+        } catch (error) {
+          reject(error)
+        }
+      }
+      step()
+    })
   }
 
   /**

@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { EventSource, EventSourceErrorEvent } from '../src/index.js'
+import { EventSource as LiteEventSource } from '../src/lite.js'
 import {
   at,
   attempts,
@@ -158,12 +159,16 @@ describe('message events', () => {
 })
 
 describe('dispatch as tasks', () => {
-  it('dispatches each event in its own task, so microtasks run in between', async () => {
+  // Both classes, each with its own dispatch loop on the hot path.
+  it.each([
+    ['EventSource', EventSource],
+    ['eventsource-plus/lite', LiteEventSource],
+  ] as const)('%s dispatches each event in its own task, so microtasks run in between', async (_, Class) => {
     // §9.2.3 announce and §9.2.6 dispatch step 8 each "queue a task"; after
     // every task the event loop performs a microtask checkpoint. Dispatching
     // all events of a chunk in one synchronous loop would run the microtasks
     // queued by the first handler only after the last event.
-    const es = open([{ chunks: ['data: 1\n\ndata: 2\n\ndata: 3\n\n'], end: 'hang' }])
+    const es = track(new Class(scriptUrl(origin, uniqueKey('events'), [{ chunks: ['data: 1\n\ndata: 2\n\ndata: 3\n\n'], end: 'hang' }])))
     const log: string[] = []
     es.onopen = () => {
       log.push('open')

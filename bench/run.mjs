@@ -1,6 +1,6 @@
 // `npm run bench`: every client side by side, in one run.
 //
-//   node bench/run.mjs [--rounds 5] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,bundle]
+//   node bench/run.mjs [--rounds 5] [--quick | --check] [--clients a,b] [--scenarios small,large,latency,idle,bundle]
 //
 // The SSE server runs in its own process for the whole run. Every
 // measurement (one client, one scenario, one round) runs in a fresh worker
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
     clients: { type: 'string' },
     scenarios: { type: 'string' },
     out: { type: 'string', default: 'reports/bench.json' },
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`npm run bench -- [--rounds N] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,bundle] [--out reports/bench.json]
   --quick      3 rounds and shorter streams (a smoke run, not a figure of record)
+  --check      1 round of tiny streams, every client and scenario: does the harness work and
+               does every client deliver every character (seconds; its figures mean nothing)
   --rounds N   rounds (default 5; medians over rounds)
   --plus DIR   measure eventsource-plus from another copy (DIR/dist/{index,lite}.js, DIR/src/{index,lite}.ts), e.g. a prototype
   --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
@@ -47,10 +50,12 @@ if (args.help) {
   process.exit(0)
 }
 
-const params = args.quick
+const params = args.check
+  ? { smallEvents: 4_000, largeEvents: 40, latencyEvents: 10, latencyWarmup: 2, latencyInterval: 10, latencyRuns: 1, idleConnections: 20 }
+  : args.quick
   ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 1, idleConnections: 1_000 }
   : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 2, idleConnections: 1_000 }
-const rounds = Number(args.rounds ?? (args.quick ? 3 : 5))
+const rounds = Number(args.rounds ?? (args.check ? 1 : args.quick ? 3 : 5))
 const clients = args.clients ? args.clients.split(',') : [...CLIENTS, ...REFERENCES]
 const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'bundle']
 if (args.plus !== undefined) process.env.BENCH_PLUS = args.plus.replace(/\/$/, '')
@@ -270,6 +275,7 @@ const report = {
   loadAverage: { before: loadBefore, after: os.loadavg() },
   rounds,
   quick: args.quick,
+  check: args.check,
   pinned: args.pin,
   params,
   versions,
@@ -437,7 +443,7 @@ const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.j
 const latencyClients = clients.filter((client) => runsIn(client, 'latency')).length
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
-  `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
+  `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.check ? ' (--check: tiny streams, figures meaningless)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
   `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / latencyClients))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
 ].join('\n')
 

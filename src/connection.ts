@@ -16,6 +16,7 @@ import { createEventStreamDecoder, type EventStreamDecoder, type EventStreamHand
 import { isEventStream } from './mime.js'
 import { buildRequestInit, type RequestOptions } from './request.js'
 import { computeDelay, MAX_TIMER_DELAY, parseRetryAfter, type RetryPolicy } from './retry.js'
+import { dispatchEach } from './task-per-event.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { isFetchableScheme } from './url.js'
 
@@ -548,31 +549,14 @@ export class Connection {
   /**
    * Dispatches several events of one chunk as the spec's separate tasks would
    * be seen (dispatch step 8): each after the microtasks that the listeners of
-   * the previous one queued. Each next dispatch is itself a microtask, queued
-   * behind those; one promise per chunk rather than one `await` per event.
+   * the previous one queued (task-per-event.ts).
    */
   #dispatchAsTasks(pending: Array<EventSourceMessage | string>, origin: string, attempt: Attempt): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let index = 0
-      const step = (): void => {
-        try {
-          // A listener may have called close() for an earlier event.
-          if (this.#attempt !== attempt) {
-            resolve()
-            return
-          }
-          this.#sink.message(pending[index] as EventSourceMessage, pending[index + 1] as string, origin)
-          index += 2
-          // A reaction to a settled promise, not queueMicrotask(): the same
-          // place in the microtask queue, without the async-context wrapper
-          // Node's queueMicrotask() allocates per call (hot path: per event).
-          if (index < pending.length) void SETTLED.then(step)
-          else resolve()
-        } catch (error) {
-          reject(error)
-        }
-      }
-      step()
+    return dispatchEach(pending.length / 2, (index) => {
+      // A listener may have called close() for an earlier event.
+      if (this.#attempt !== attempt) return false
+      this.#sink.message(pending[2 * index] as EventSourceMessage, pending[2 * index + 1] as string, origin)
+      return true
     })
   }
 
@@ -743,5 +727,3 @@ const now: () => number =
 
 function ignore(): void {}
 
-// Reacting to it queues a microtask (see #dispatchAsTasks).
-const SETTLED = Promise.resolve()

@@ -27,6 +27,7 @@ import { SourceMessageEvent } from './message-event.js'
 import { isEventStream } from './mime.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { setStreamHeaders } from './request.js'
+import { dispatchEach } from './task-per-event.js'
 import { isFetchableScheme, parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
 
@@ -45,9 +46,6 @@ export interface EventSourceEventMap {
 
 // setTimeout's largest delay; a longer `retry:` would fire at once.
 const MAX_DELAY = 2 ** 31 - 1
-
-// Awaiting it yields to the microtasks queued meanwhile (see #read).
-const SETTLED = Promise.resolve()
 
 /**
  * The WHATWG `EventSource`, on `fetch`, for every runtime, and small.
@@ -244,7 +242,14 @@ export class EventSource<Events extends string = string> extends EventTarget {
         // pending data must be discarded" (the decoder holds it, unfed).
         if (chunk.done) return 'reestablish'
         decoder.push(chunk.value)
-        if (pending.length > 0) await this.#dispatch(pending, origin, signal)
+        // Dispatch step 8, a task per event (task-per-event.ts).
+        if (pending.length > 0) await dispatchEach(pending.length / 2, (index) => {
+          // A listener may have called close().
+          if (signal.aborted) return false
+          const message = pending[2 * index] as EventSourceMessage
+          this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, pending[2 * index + 1] as string))
+          return true
+        })
         pending.length = 0
         if (signal.aborted) return undefined
         if (overflow !== undefined) {
@@ -255,33 +260,6 @@ export class EventSource<Events extends string = string> extends EventTarget {
     } finally {
       signal.removeEventListener('abort', cancel)
     }
-  }
-
-  /**
-   * Dispatches a chunk's events. Dispatch step 8 queues a task per event: the
-   * microtasks the listeners of one event queue run before the next event,
-   * as in Chromium. Each next event is a reaction to a settled promise, one
-   * promise per chunk: an `await` per event costs 50 ns more (hot path).
-   */
-  #dispatch(pending: Array<EventSourceMessage | string>, origin: string, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let index = 0
-      const step = (): void => {
-        try {
-          // A listener may have called close().
-          if (!signal.aborted) {
-            const message = pending[index] as EventSourceMessage
-            this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, pending[index + 1] as string))
-            index += 2
-            if (index < pending.length) return void SETTLED.then(step)
-          }
-          resolve()
-        } catch (error) {
-          reject(error)
-        }
-      }
-      step()
-    })
   }
 
   /**

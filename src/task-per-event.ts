@@ -1,0 +1,37 @@
+/**
+ * The events of one chunk, dispatched as the spec's separate tasks would be
+ * seen (§9.2.6 dispatch step 8: "Queue a task which … dispatches the newly
+ * created event"). After every task the event loop performs a microtask
+ * checkpoint, so the microtasks the listeners of one event queue must run
+ * before the next event, as in Chromium. Both EventSource classes dispatch
+ * through this.
+ */
+
+// Reacting to it queues a microtask behind those already queued.
+const SETTLED = Promise.resolve()
+
+/**
+ * Calls `dispatch(0)` at once (if `count` is not 0), then `dispatch(1)` … `dispatch(count - 1)`,
+ * each after the microtasks the previous call queued, until one returns
+ * false (a listener closed the source). Resolves after the last call.
+ *
+ * Hot path: once per event. Each next call is a reaction to a settled
+ * promise, one promise per chunk: not queueMicrotask(), whose async-context
+ * wrapper Node allocates per call, and not an `await` per event in an async
+ * function, whose resumption cost lite about 50 ns per event more.
+ */
+export function dispatchEach(count: number, dispatch: (index: number) => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let index = 0
+    const step = (): void => {
+      try {
+        if (dispatch(index) && ++index < count) return void SETTLED.then(step)
+        resolve()
+      } catch (error) {
+        reject(error)
+      }
+    }
+    if (count > 0) step()
+    else resolve()
+  })
+}

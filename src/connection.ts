@@ -16,8 +16,8 @@ import { createEventStreamDecoder, type EventStreamDecoder, type EventStreamHand
 import { isEventStream } from './mime.js'
 import { buildRequestInit, type RequestOptions } from './request.js'
 import { computeDelay, MAX_TIMER_DELAY, parseRetryAfter, type RetryPolicy } from './retry.js'
-import { dispatchEach } from './task-per-event.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
+import { dispatchEach } from './task-per-event.js'
 import { isFetchableScheme } from './url.js'
 
 export { CLOSED, CONNECTING, OPEN, type ReadyState }
@@ -726,4 +726,3 @@ const now: () => number =
   typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : Date.now
 
 function ignore(): void {}
-

@@ -11,9 +11,10 @@
 const SETTLED = Promise.resolve()
 
 /**
- * Calls `dispatch(0)` at once (if `count` is not 0), then `dispatch(1)` … `dispatch(count - 1)`,
- * each after the microtasks the previous call queued, until one returns
- * false (a listener closed the source). Resolves after the last call.
+ * Calls `dispatch(0)` at once (unless `count` is 0), then `dispatch(1)` …
+ * `dispatch(count - 1)`, each after the microtasks the previous call queued,
+ * until one returns false (a listener closed the source). Resolves after the
+ * last call.
  *
  * Hot path: once per event. Each next call is a reaction to a settled
  * promise, one promise per chunk: not queueMicrotask(), whose async-context

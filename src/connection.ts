@@ -516,7 +516,7 @@ export class Connection {
     ;(attempt.decoder as EventStreamDecoder).push(bytes)
     const pending = attempt.pending
     const sink = this.#sink
-    if (pending.length > 2 && sink.taskPerEvent === true) return this.#dispatchAsTasks(pending, attempt.origin, attempt)
+    if (sink.taskPerEvent === true) return this.#dispatchAsTasks(pending, attempt.origin, attempt)
     // Hot path: one iteration per event.
     for (let index = 0; index < pending.length; index += 2) {
       // Step 8: "if the readyState attribute is set to a value other than
@@ -547,11 +547,12 @@ export class Connection {
   }
 
   /**
-   * Dispatches several events of one chunk as the spec's separate tasks would
-   * be seen (dispatch step 8): each after the microtasks that the listeners of
-   * the previous one queued (task-per-event.ts).
+   * Dispatches the events of one chunk as the spec's separate tasks would be
+   * seen (dispatch step 8): each after the microtasks that the listeners of
+   * the previous one queued (task-per-event.ts). A promise only while some
+   * are still to go.
    */
-  #dispatchAsTasks(pending: Array<EventSourceMessage | string>, origin: string, attempt: Attempt): Promise<void> {
+  #dispatchAsTasks(pending: Array<EventSourceMessage | string>, origin: string, attempt: Attempt): Promise<void> | undefined {
     return dispatchEach(pending.length / 2, (index) => {
       // A listener may have called close() for an earlier event.
       if (this.#attempt !== attempt) return false

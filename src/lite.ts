@@ -243,7 +243,8 @@ export class EventSource<Events extends string = string> extends EventTarget {
         if (chunk.done) return 'reestablish'
         decoder.push(chunk.value)
         // Dispatch step 8, a task per event (task-per-event.ts).
-        if (pending.length > 0) await dispatchEach(pending.length / 2, (index) => {
+        // When all went out at once it returns `undefined`: one tick, no promise.
+        await dispatchEach(pending.length / 2, (index) => {
           // A listener may have called close().
           if (signal.aborted) return false
           const message = pending[2 * index] as EventSourceMessage

@@ -8,15 +8,14 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
-import type { EventSourceMessage } from 'eventsource-parser'
-import { Connection, type ConnectionError, type ConnectionSink } from './connection.js'
-import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import { EventSourceErrorEvent } from './errors.js'
+import { Connection, type ConnectionError } from './connection.js'
 import { resolveConnectionOptions } from './connection-options.js'
-import { SourceMessageEvent } from './message-event.js'
+import { EventTargetSink } from './dom-sink.js'
+import { errorInit, EventSourceErrorEvent } from './errors.js'
 import type { EventHandler } from './event-handler.js'
-import { resolveRetryPolicy, type RetryOptions } from './retry.js'
+import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import type { Provider } from './request.js'
+import { resolveRetryPolicy, type RetryOptions } from './retry.js'
 import { parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
 
@@ -276,40 +275,20 @@ export class EventSource<Events extends string = string> extends EventTarget {
 }
 
 /**
- * The connection's events as DOM events on an {@link EventSource}. A class
- * rather than an object of three closures: an idle source holds one small
- * object for it (see bench/heap.mjs).
+ * The connection's events as DOM events, with the reasons this class's
+ * `error` events carry; it also forgets the `signal` option once the source
+ * has closed for good.
  */
-class EventSink implements ConnectionSink {
-  readonly #target: EventTarget
+class EventSink extends EventTargetSink {
   /** Forgets the `signal` option's listener; set when there is one. */
   removeAbortListener: (() => void) | undefined
 
-  constructor(target: EventTarget) {
-    this.#target = target
-  }
-
-  /** Dispatch step 8 queues a task per event: yield to microtasks between them. */
-  get taskPerEvent(): boolean {
-    return true
-  }
-
-  open(): void {
-    this.#target.dispatchEvent(new Event('open'))
-  }
-
-  message(message: EventSourceMessage, lastEventId: string, origin: string): void {
-    // Dispatch steps 4–6: a MessageEvent of type `message`, or of the event
-    // type buffer's value when it is not empty.
-    this.#target.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, lastEventId))
-  }
-
-  error(error: ConnectionError): void {
-    // A closed source no longer listens to its signal, so a long-lived signal
-    // does not keep it alive.
+  protected override errorEvent(error: ConnectionError): Event {
+    // A closed source no longer listens to its signal, so a long-lived
+    // signal does not keep it alive.
     if (!error.willReconnect) this.removeAbortListener?.()
     // Reestablish/fail: "fire an event named error"; ours carries why.
-    this.#target.dispatchEvent(new EventSourceErrorEvent(error))
+    return new EventSourceErrorEvent(errorInit(error, 'EventSource'))
   }
 }
 

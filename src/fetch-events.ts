@@ -2,13 +2,15 @@
  * `fetchEvents()`: a one-shot event stream as an async iterable — the shape
  * of an LLM response, a job's progress, an export.
  *
- * It runs the same state machine as `EventSource` ({@link Connection}) in
- * one-shot mode: a clean end of body ends the iteration instead of
- * reconnecting, and a broken body is resumed only when the stream gave an id.
+ * It runs the same processing model as `EventSource` ({@link Connection})
+ * with a one-shot sink: a clean end of body ends the iteration instead of
+ * reconnecting, a broken body is resumed only when the stream gave an id (its
+ * retry policy needs one), and a chunk is read only once the loop has taken
+ * the events of the one before.
  */
 import type { EventSourceMessage } from 'eventsource-parser'
-import { Connection, type ConnectionError, type ConnectionSink } from './connection.js'
-import { EventStreamError } from './errors.js'
+import { type ChunkEvents, Connection, type ConnectionError, type ConnectionSink } from './connection.js'
+import { errorInit, EventStreamError } from './errors.js'
 import { resolveConnectionOptions } from './connection-options.js'
 import type { EventSourceInit } from './event-source.js'
 import { parseEventSourceUrl } from './url.js'
@@ -152,10 +154,28 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
 
     open(): void {}
 
-    message(message: EventSourceMessage, lastEventId: string): void {
+    // The async generator this class replaces could take a chunk's events
+    // only after the connection had queued them all, so the connection waits
+    // after every chunk with events until the loop has asked past them.
+    // Events handed straight to a waiting call count too: #settle() empties
+    // the queue whenever a call finds nothing left in it, so a non-empty
+    // queue means no call is waiting beyond this chunk's events.
+    dispatch(chunk: ChunkEvents): Promise<void> | undefined {
       const iterator = this.#iterator
-      iterator.#queue.push({ type: message.event ?? 'message', data: message.data, lastEventId })
+      const { pending } = chunk
+      // Hot path: one iteration per event. No listener runs in between, so
+      // nothing can close the connection before the chunk is queued.
+      for (let index = 0; index < pending.length; index += 2) {
+        const message = pending[index] as EventSourceMessage
+        iterator.#queue.push({ type: message.event ?? 'message', data: message.data, lastEventId: pending[index + 1] as string })
+      }
       if (iterator.#waiting !== undefined) iterator.#settle()
+      return iterator.#queue.length > 0 ? new Promise<void>((resolve) => (iterator.#drained = resolve)) : undefined
+    }
+
+    // No listener to wait for: what follows an attempt is decided at once.
+    queueTask(step: () => void): void {
+      step()
     }
 
     error(error: ConnectionError): void {
@@ -169,17 +189,6 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     end(): void {
       this.#iterator.#ended = true
       this.#iterator.#settle()
-    }
-
-    // The async generator could take a chunk's events only after the
-    // connection had queued them all, so it made the connection wait after
-    // every chunk that had events, until the loop asked past them. Events
-    // handed straight to a waiting call count too: #settle() empties the
-    // queue whenever a call finds nothing left in it, so a non-empty queue
-    // means this chunk had events and no call is waiting beyond them.
-    drain(): Promise<void> | undefined {
-      const iterator = this.#iterator
-      return iterator.#queue.length > 0 ? new Promise<void>((resolve) => (iterator.#drained = resolve)) : undefined
     }
 
     /** The `abort` of the caller's signal: stop now, answer what waits. */
@@ -277,7 +286,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
           call.reject(signal.reason)
         } else if (this.#failure !== undefined) {
           this.#shift()
-          const error = new EventStreamError(this.#failure)
+          const error = new EventStreamError(errorInit(this.#failure, 'fetchEvents()'))
           this.#finish()
           call.reject(error)
         } else if (this.#ended) {

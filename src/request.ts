@@ -14,14 +14,6 @@ export const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input
 /** A value, or a function giving it (sync or async), called before every attempt. */
 export type Provider<T> = T | (() => T | Promise<T>)
 
-/** The user's part of the request. */
-export interface RequestOptions {
-  method: string
-  headers: Provider<HeadersInit> | undefined
-  body: Provider<BodyInit | null> | undefined
-  withCredentials: boolean
-}
-
 // Cache mode "no-store" makes Fetch add `Cache-Control: no-cache` and
 // `Pragma: no-cache` ("HTTP-network-or-cache fetch"), and WPT
 // request-cache-control checks for them. Node's undici adds them; Deno and
@@ -41,68 +33,87 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
 const OWN_HEADERS = ['accept', 'last-event-id']
 
 /**
- * Checks the parts of the request that are known at construction, so a
- * mistake throws there instead of turning into a reconnect loop.
- *
- * @throws TypeError for a header value or last event ID with CR, LF or NUL,
- *   an invalid header name, or a body on a GET/HEAD request
+ * The user's part of the request: method, headers and body, the providers
+ * called before every attempt. The processing model asks it for each
+ * attempt's `fetch` init; the lite class has none and sends the spec's
+ * request alone ({@link streamRequest}).
  */
-export function validateRequestOptions(options: RequestOptions, lastEventId: string): void {
-  assertHeaderSafe('lastEventId', lastEventId)
-  if (options.headers !== undefined && typeof options.headers !== 'function') {
-    checkHeaders(options.headers)
+export class UserRequest {
+  readonly method: string
+  readonly headers: Provider<HeadersInit> | undefined
+  readonly body: Provider<BodyInit | null> | undefined
+  readonly withCredentials: boolean
+  /** The URL the user gave, to tell when a reconnect goes to another origin. */
+  readonly #url: string
+
+  /**
+   * Checks the parts of the request that are known at construction, so a
+   * mistake throws there instead of turning into a reconnect loop.
+   *
+   * @throws TypeError for a header value with CR, LF or NUL, an invalid
+   *   header name, or a body on a GET/HEAD request
+   */
+  constructor(url: string, method: string, headers: Provider<HeadersInit> | undefined, body: Provider<BodyInit | null> | undefined, withCredentials: boolean) {
+    this.#url = url
+    this.method = method
+    this.headers = headers
+    this.body = body
+    this.withCredentials = withCredentials
+    if (headers !== undefined && typeof headers !== 'function') checkHeaders(headers)
+    const upper = method.toUpperCase()
+    if ((upper === 'GET' || upper === 'HEAD') && body !== undefined && body !== null) {
+      throw new TypeError(`A ${upper} request cannot have a body; pass method: 'POST' (or another method) with it`)
+    }
   }
-  const method = options.method.toUpperCase()
-  if ((method === 'GET' || method === 'HEAD') && options.body !== undefined && options.body !== null) {
-    throw new TypeError(`A ${method} request cannot have a body; pass method: 'POST' (or another method) with it`)
+
+  /**
+   * The `fetch` init of one attempt to `url` (the given URL, or the final URL
+   * of an earlier redirect). Header and body providers are called here, once
+   * per attempt.
+   */
+  async build(lastEventId: string, url: string): Promise<RequestInit> {
+    const provided = this.headers
+    const userHeaders = typeof provided === 'function' ? await provided() : provided
+    if (typeof provided === 'function' && userHeaders !== undefined) checkHeaders(userHeaders)
+    const headers = new Headers(userHeaders)
+    for (const name of OWN_HEADERS) headers.delete(name)
+    // A reconnect that goes to another origin than the one the user gave.
+    if (url !== this.#url && new URL(url).origin !== new URL(this.#url).origin) {
+      for (const name of CREDENTIAL_HEADERS) headers.delete(name)
+    }
+    const init: RequestInit & { duplex?: 'half' } = streamRequest(this.withCredentials, lastEventId, headers)
+    init.method = this.method
+    const body = typeof this.body === 'function' ? await this.body() : this.body
+    if (body !== undefined && body !== null) {
+      init.body = body
+      // Fetch requires half-duplex for a streamed request body.
+      if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) init.duplex = 'half'
+    }
+    return init
   }
 }
 
 /**
- * Builds the `fetch` init of one attempt. Header and body providers are called
- * here, once per attempt. `crossOrigin`: the attempt goes to another origin
- * than the URL the user gave (a reconnect after a redirect).
+ * The request the spec makes for an `EventSource` (§9.2.2 steps 7–11), with
+ * the stream's headers set over `headers`: every attempt of both classes.
  */
-export async function buildRequestInit(
-  options: RequestOptions,
-  lastEventId: string,
-  signal: AbortSignal | undefined,
-  crossOrigin: boolean,
-): Promise<RequestInit> {
-  const userHeaders = typeof options.headers === 'function' ? await options.headers() : options.headers
-  if (typeof options.headers === 'function' && userHeaders !== undefined) checkHeaders(userHeaders)
-  const headers = new Headers(userHeaders)
-  for (const name of OWN_HEADERS) headers.delete(name)
-  if (crossOrigin) for (const name of CREDENTIAL_HEADERS) headers.delete(name)
-  setStreamHeaders(headers, lastEventId)
-
-  const body = typeof options.body === 'function' ? await options.body() : options.body
-  const init: RequestInit & { duplex?: 'half' } = {
-    method: options.method,
-    headers,
+export function streamRequest(withCredentials: boolean, lastEventId: string, headers: Headers = new Headers()): RequestInit {
+  return {
+    headers: setStreamHeaders(headers, lastEventId),
     // Step 8: a potential-CORS request; step 7 picks the credentials mode.
     mode: 'cors',
-    credentials: options.withCredentials ? 'include' : 'same-origin',
+    credentials: withCredentials ? 'include' : 'same-origin',
     // Step 11: "Set request's cache mode to "no-store"."
     cache: 'no-store',
-    redirect: 'follow',
-    signal,
   }
-  if (body !== undefined && body !== null) {
-    init.body = body
-    // Fetch requires half-duplex for a streamed request body.
-    if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) init.duplex = 'half'
-  }
-  return init
 }
 
 /**
  * Sets the headers the spec puts on every request of an `EventSource`, over
  * the user's: `Accept`, `Last-Event-ID` once there is one, and the cache
  * headers where the runtime's fetch does not add them (see IS_BROWSER).
- * Shared with `eventsource-plus/lite`, which has no user headers.
  */
-export function setStreamHeaders(headers: Headers, lastEventId: string): Headers {
+function setStreamHeaders(headers: Headers, lastEventId: string): Headers {
   // §9.2.2 step 10: "User agents may set (`Accept`, `text/event-stream`)".
   headers.set('Accept', 'text/event-stream')
   // Reestablish step 5.3: "If the EventSource object's last event ID string
@@ -132,7 +143,12 @@ function checkHeaders(init: HeadersInit): void {
   new Headers(init)
 }
 
-function assertHeaderSafe(what: string, value: string): void {
+/**
+ * Rejects a value that could split or smuggle a header (the `lastEventId` option).
+ *
+ * @throws TypeError for CR, LF or NUL
+ */
+export function assertHeaderSafe(what: string, value: string): void {
   if (/[\r\n\0]/.test(value)) {
     throw new TypeError(`The ${what} contains CR, LF or NUL, which cannot be sent in an HTTP header`)
   }

@@ -7,6 +7,7 @@
  * backoff delay". Everything here only ever lengthens the spec's wait, except
  * where the user explicitly returns a number from `shouldRetry`.
  */
+import type { ErrorKind } from './errors.js'
 
 /** What `shouldRetry` is told about the reconnect it may allow or refuse. */
 export interface RetryContext {
@@ -56,16 +57,107 @@ export interface RetryOptions {
   shouldRetry?: (context: RetryContext) => RetryDecision | Promise<RetryDecision>
 }
 
-/** {@link RetryOptions} with every default filled in; `enabled: false` for `retry: false`. */
-export interface RetryPolicy {
-  enabled: boolean
-  delay: number
-  backoff: number
-  maxDelay: number
-  jitter: number
-  limit: number
-  statusCodes: ReadonlySet<number>
-  shouldRetry: RetryOptions['shouldRetry']
+/**
+ * What the processing model knows when an attempt has ended, for the policy
+ * to decide on (connection.ts builds it once per ended attempt).
+ */
+export interface AttemptFacts {
+  /** Why the attempt ended. */
+  kind: ErrorKind
+  /** Consecutive attempts that ended without reaching `open` (or with an overflow), this one included. */
+  failures: number
+  /** The event source's reconnection time: `retry:`, or `delay` until then. */
+  reconnectionTime: number
+  /** The last event ID string the next request would send. */
+  lastEventId: string
+  /** The response, for `status` and `content-type`. */
+  response?: Response | undefined
+  /** The exception that ended the attempt. */
+  cause?: unknown
+}
+
+/** A wait in ms before reconnecting, or `false` to fail the connection. */
+export type Verdict = number | false
+
+/**
+ * The `retry` option with every default filled in: what follows each ended
+ * attempt. The lite class passes none and gets the browser's behaviour from
+ * the processing model itself.
+ */
+export class RetryPolicy {
+  readonly enabled: boolean
+  readonly delay: number
+  readonly backoff: number
+  readonly maxDelay: number
+  readonly jitter: number
+  readonly limit: number
+  readonly statusCodes: ReadonlySet<number>
+  readonly shouldRetry: RetryOptions['shouldRetry']
+  /**
+   * Reconnect only with an id to resume from: a one-shot stream (nothing to
+   * resume without one), or a method other than GET (an LLM POST must never
+   * be paid for twice).
+   */
+  readonly needsId: boolean
+
+  constructor(option: RetryOptions | false | undefined, needsId: boolean) {
+    const options = option === false || option === undefined ? {} : option
+    this.enabled = option !== false
+    this.delay = options.delay ?? DEFAULT_RETRY_DELAY
+    this.backoff = options.backoff ?? 1
+    this.maxDelay = options.maxDelay ?? 30_000
+    this.jitter = options.jitter ?? 0
+    this.limit = options.limit ?? Number.POSITIVE_INFINITY
+    this.statusCodes = new Set(options.statusCodes ?? [])
+    this.shouldRetry = options.shouldRetry
+    this.needsId = needsId
+    for (const key of ['delay', 'backoff', 'maxDelay', 'jitter', 'limit'] as const) {
+      const value = this[key]
+      if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+        throw new TypeError(`retry.${key} must be a non-negative number, got ${String(value)}`)
+      }
+    }
+    if (this.backoff < 1) throw new TypeError(`retry.backoff must be at least 1, got ${this.backoff}`)
+    if (this.limit < 1) {
+      throw new TypeError(`retry.limit must be at least 1, got ${this.limit} (retry: false never reconnects)`)
+    }
+    if (this.shouldRetry !== undefined && typeof this.shouldRetry !== 'function') {
+      throw new TypeError('retry.shouldRetry must be a function')
+    }
+  }
+
+  /**
+   * Reconnect (after how long) or fail. The spec's rule is the default —
+   * reestablish after an end of body or a network error, fail on a response
+   * that is not an event stream — and the settings refine it; `shouldRetry`
+   * has the last word. A promise only when `shouldRetry` returned one.
+   */
+  decide(facts: AttemptFacts): Verdict | Promise<Verdict> {
+    const { response, failures, lastEventId } = facts
+    // `statusCodes` turns a failing status into a reconnect; a wrong
+    // Content-Type always fails (shouldRetry may still say otherwise).
+    let willRetry = facts.kind === 'status' ? this.statusCodes.has(response?.status ?? 0) : facts.kind !== 'content-type'
+    if (!this.enabled || failures >= this.limit || (this.needsId && lastEventId === '')) willRetry = false
+    const retryAfter = response === undefined ? undefined : parseRetryAfter(response.headers.get('retry-after'))
+    const delay = computeDelay(this, facts.reconnectionTime, failures, retryAfter)
+    const shouldRetry = this.shouldRetry
+    if (shouldRetry === undefined) return willRetry ? delay : false
+    const decision = shouldRetry({
+      attempt: failures,
+      delay,
+      willRetry,
+      ...(response === undefined ? {} : { status: response.status, response }),
+      ...(facts.cause === undefined ? {} : { error: facts.cause }),
+      lastEventId,
+    })
+    return typeof decision === 'object' ? decision.then((value) => verdict(value, delay)) : verdict(decision, delay)
+  }
+}
+
+/** What `shouldRetry` returned, as a verdict: `true` keeps the policy's delay, a number replaces it. */
+function verdict(decision: RetryDecision, delay: number): Verdict {
+  if (typeof decision === 'number') return Math.min(Math.max(0, decision), MAX_TIMER_DELAY)
+  return decision === true ? delay : false
 }
 
 /** The default reconnection time: Chromium's and WebKit's 3000 ms. */
@@ -75,42 +167,19 @@ export const DEFAULT_RETRY_DELAY = 3000
 // wait is clamped to the longest a timer can express (about 24.8 days).
 export const MAX_TIMER_DELAY = 2 ** 31 - 1
 
-// Most sources take the defaults: they share one frozen policy instead of
+// Most sources take the defaults: they share a frozen policy instead of
 // holding a copy each (an idle connection's memory counts, see bench/).
-let defaultPolicy: RetryPolicy | undefined
+const defaultPolicies: Array<RetryPolicy | undefined> = []
 
-/** Fills in the defaults and checks the numbers, so mistakes surface at construction. */
-export function resolveRetryPolicy(option: RetryOptions | false | undefined): RetryPolicy {
-  if (option === undefined) return (defaultPolicy ??= Object.freeze(buildPolicy(undefined)))
-  return buildPolicy(option)
-}
-
-function buildPolicy(option: RetryOptions | false | undefined): RetryPolicy {
-  const options = option === false || option === undefined ? {} : option
-  const policy: RetryPolicy = {
-    enabled: option !== false,
-    delay: options.delay ?? DEFAULT_RETRY_DELAY,
-    backoff: options.backoff ?? 1,
-    maxDelay: options.maxDelay ?? 30_000,
-    jitter: options.jitter ?? 0,
-    limit: options.limit ?? Number.POSITIVE_INFINITY,
-    statusCodes: new Set(options.statusCodes ?? []),
-    shouldRetry: options.shouldRetry,
-  }
-  for (const key of ['delay', 'backoff', 'maxDelay', 'jitter', 'limit'] as const) {
-    const value = policy[key]
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-      throw new TypeError(`retry.${key} must be a non-negative number, got ${String(value)}`)
-    }
-  }
-  if (policy.backoff < 1) throw new TypeError(`retry.backoff must be at least 1, got ${policy.backoff}`)
-  if (policy.limit < 1) {
-    throw new TypeError(`retry.limit must be at least 1, got ${policy.limit} (retry: false never reconnects)`)
-  }
-  if (policy.shouldRetry !== undefined && typeof policy.shouldRetry !== 'function') {
-    throw new TypeError('retry.shouldRetry must be a function')
-  }
-  return policy
+/**
+ * Fills in the defaults and checks the numbers, so mistakes surface at construction.
+ *
+ * @param needsId - see {@link RetryPolicy.needsId}
+ */
+export function resolveRetryPolicy(option: RetryOptions | false | undefined, needsId = false): RetryPolicy {
+  if (option !== undefined) return new RetryPolicy(option, needsId)
+  const index = needsId ? 1 : 0
+  return (defaultPolicies[index] ??= Object.freeze(new RetryPolicy(undefined, needsId)))
 }
 
 /**
@@ -123,7 +192,7 @@ function buildPolicy(option: RetryOptions | false | undefined): RetryPolicy {
  * @param retryAfter - a `Retry-After` wait in ms, if the response had one
  */
 export function computeDelay(
-  policy: RetryPolicy,
+  policy: Pick<RetryPolicy, 'backoff' | 'maxDelay' | 'jitter'>,
   reconnectionTime: number,
   failures: number,
   retryAfter: number | undefined,

@@ -64,7 +64,7 @@ export function typeTests(): void {
     type _event = Expect<Equal<typeof e, EventSourceErrorEvent>>
   }
   // EventSourceErrorEvent is still an Event.
-  const asEvent: Event = new EventSourceErrorEvent({ message: 'x', willReconnect: false })
+  const asEvent: Event = new EventSourceErrorEvent({ kind: 'network', message: 'x', willReconnect: false })
   void asEvent
 
   // fromReadableStream takes the type parameter too.

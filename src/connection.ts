@@ -21,7 +21,7 @@
  */
 import type { EventSourceMessage } from 'eventsource-parser'
 import type { ErrorKind } from './errors.js'
-import { createEventStreamDecoder, DEFAULT_MAX_BUFFER_SIZE, type EventStreamHandlers } from './event-stream.js'
+import { createEventStreamDecoder, DEFAULT_MAX_BUFFER_SIZE, type EventStreamDecoder, type EventStreamHandlers } from './event-stream.js'
 import { isEventStream } from './mime.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { globalFetch, streamRequest, type UserRequest } from './request.js'
@@ -143,6 +143,10 @@ export class Attempt implements EventStreamHandlers, ChunkEvents {
   watchdog: ReturnType<typeof setTimeout> | undefined
   timedOut = 0
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  decoder: EventStreamDecoder | undefined
+  /** The reactions to every read of the body, made once per response. */
+  onChunk: ((chunk: ReadableStreamReadResult<Uint8Array>) => void) | undefined
+  onBroken: ((cause: unknown) => void) | undefined
   origin = ''
   /**
    * The chunk's events, parsed first and dispatched after, as the spec
@@ -285,22 +289,15 @@ export class Connection {
     this.#attempt = attempt
     watchdog?.watch(attempt, this)
     this.#process(attempt).then(
-      (outcome) => {
-        // Reestablishing and failing both begin with "queue a task".
-        if (outcome !== undefined && attempt.active) {
-          attempt.active = false
-          clearTimeout(attempt.watchdog)
-          this.#sink.queueTask(() => this.#decide(attempt, outcome))
-        }
-      },
-      // Only a bug of ours or a throwing sink: never stay half-open.
-      (cause: unknown) => attempt.active && this.#fail(attempt, { kind: 'network', opened: attempt.opened, phase: 'policy', cause }),
+      (outcome) => outcome !== undefined && this.#conclude(attempt, outcome),
+      (cause: unknown) => this.#crash(attempt, cause),
     )
   }
 
   /**
-   * One attempt, from the request to how it ended; `undefined` once close()
-   * (or another stop) ended it, or it failed on the spot.
+   * One attempt, from the request to the announcement; then the body is read
+   * by #read. How it ended, or `undefined` when it goes on reading, when
+   * close() (or another stop) ended it, or when it failed on the spot.
    */
   async #process(attempt: Attempt): Promise<Outcome | undefined> {
     const { request, withCredentials } = this.#options
@@ -350,45 +347,75 @@ export class Connection {
     attempt.opened = true
     this.#sink.open(response)
     if (body === null) return { kind: 'end', opened }
-    const reader = body.getReader()
-    attempt.reader = reader
+    attempt.reader = body.getReader()
     // An `open` listener may have called close().
-    if (!attempt.active) return void reader.cancel().catch(ignore)
+    if (!attempt.active) return void attempt.reader.cancel().catch(ignore)
 
-    // "… and interpret res's body line by line" (§9.2.6): decode, parse, and
-    // dispatch each chunk's events before the next read. Dispatch step 5:
+    // "… and interpret res's body line by line" (§9.2.6). Dispatch step 5:
     // events carry "the serialization of the origin of the event stream's
-    // final URL (i.e., the URL after redirects)".
+    // final URL (i.e., the URL after redirects)", once per response.
     attempt.origin = new URL(this.#url).origin
-    const decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE)
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>
-      try {
-        chunk = await reader.read()
-      } catch (cause) {
-        // A body that breaks mid-stream is a network error: browsers
-        // reestablish, as for a fetch that never got a response.
-        return broken(attempt, cause)
-      }
-      // Our own cancel() ends a pending read as if the body had ended.
-      if (!attempt.active) return
+    attempt.decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE)
+    // Reactions to each read() rather than a loop in this async function: an
+    // idle stream then holds one pending read and these two handlers, not a
+    // suspended frame (bench/README.md has the difference per connection).
+    attempt.onChunk = (chunk) => this.#chunk(attempt, chunk)
+    // A body that breaks mid-stream is a network error: browsers
+    // reestablish, as for a fetch that never got a response.
+    attempt.onBroken = (cause) => this.#conclude(attempt, broken(attempt, cause))
+    this.#read(attempt)
+  }
+
+  #read(attempt: Attempt): void {
+    ;(attempt.reader as ReadableStreamDefaultReader<Uint8Array>).read().then(attempt.onChunk, attempt.onBroken)
+  }
+
+  /**
+   * Hot path, once per network chunk: decode and parse it, dispatch its
+   * events, and read on once they are out (and taken, for an iterator).
+   */
+  #chunk(attempt: Attempt, chunk: ReadableStreamReadResult<Uint8Array>): void {
+    // A chunk that was on its way when the attempt was stopped.
+    if (!attempt.active) return
+    try {
       // "Once the end of the file is reached, any pending data must be
       // discarded" (the decoder holds it, unfed); processEventSourceEndOfBody:
       // "if res is not a network error, then reestablish the connection."
-      if (chunk.done) return attempt.timedOut > 0 ? broken(attempt, undefined) : { kind: 'end', opened }
-      // Hot path, once per chunk.
+      // Our own cancel() on a stop ends a pending read the same way.
+      if (chunk.done) return this.#conclude(attempt, attempt.timedOut > 0 ? broken(attempt, undefined) : { kind: 'end', opened: true })
       if (attempt.watchdog !== undefined) attempt.lastActivity = now()
-      decoder.push(chunk.value)
-      if (attempt.pending.length > 0) await this.#sink.dispatch(attempt)
-      attempt.pending.length = 0
-      // A listener called close(), or the watchdog ended the attempt meanwhile.
-      if (!attempt.active) return
-      // A line or event past the bound: the stream is unusable; stop reading it.
-      if (attempt.overflow !== undefined) {
-        void reader.cancel(attempt.overflow).catch(ignore)
-        return { kind: 'overflow', opened, cause: attempt.overflow }
-      }
+      ;(attempt.decoder as EventStreamDecoder).push(chunk.value)
+      const dispatching = attempt.pending.length > 0 ? this.#sink.dispatch(attempt) : undefined
+      if (dispatching === undefined) this.#readOn(attempt)
+      else dispatching.then(() => this.#readOn(attempt), (cause: unknown) => this.#crash(attempt, cause))
+    } catch (cause) {
+      this.#crash(attempt, cause)
     }
+  }
+
+  #readOn(attempt: Attempt): void {
+    attempt.pending.length = 0
+    // A listener called close(), or the watchdog ended the attempt meanwhile.
+    if (!attempt.active) return
+    const overflow = attempt.overflow
+    if (overflow === undefined) return this.#read(attempt)
+    // A line or event past the bound: the stream is unusable; stop reading it.
+    void attempt.reader?.cancel(overflow).catch(ignore)
+    this.#conclude(attempt, { kind: 'overflow', opened: true, cause: overflow })
+  }
+
+  /** The attempt is over: unless it was stopped, decide what follows, in a task (the sink's). */
+  #conclude(attempt: Attempt, outcome: Outcome): void {
+    if (!attempt.active) return
+    attempt.active = false
+    clearTimeout(attempt.watchdog)
+    // Reestablishing and failing both begin with "queue a task".
+    this.#sink.queueTask(() => this.#decide(attempt, outcome))
+  }
+
+  /** Only a bug of ours or a throwing sink gets here: never stay half-open. */
+  #crash(attempt: Attempt, cause: unknown): void {
+    if (attempt.active) this.#fail(attempt, { kind: 'network', opened: attempt.opened, phase: 'policy', cause })
   }
 
   /** After an attempt: reestablish, fail, or (one-shot) end. */

@@ -110,9 +110,8 @@ class BodyDecoder implements EventStreamDecoder {
     if (this.#overflowed || bytes.length === 0) return
     // A chunk that ends in an ASCII byte, with nothing carried over from the
     // last one, holds whole characters only: decoding it without `stream`
-    // gives the same text, through the decoder's fast path (on Node 20 about
-    // 7× faster for a 64 KiB chunk; on Node 24 the same for a large chunk and
-    // about 40 ns less for a small one).
+    // gives the same text, through the decoder's fast path, which Node's
+    // streaming decode lacks (bench/README.md has what it saves per chunk).
     // Every byte of a multibyte character is 0x80 or above, so an ASCII last
     // byte cannot be part of an unfinished one.
     const wholeEnd = (bytes[bytes.length - 1] as number) < 0x80

@@ -126,7 +126,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   #head = 0
   // Calls not answered yet: the oldest, then the others in order. A slot
   // rather than an array for the one an idle stream has (an array that has
-  // held an element keeps 150 bytes of backing store); none on the hot path.
+  // held an element keeps its backing store); none on the hot path.
   #waiting: PendingCall | undefined = undefined
   #later: PendingCall[] | undefined = undefined
   #ended = false

@@ -1,7 +1,7 @@
 /**
  * `eventsource-plus/lite`: the browser's `EventSource` and nothing more, for
- * pages and polyfills where every kilobyte counts (about 4 kB min+gzip with
- * its parser, against 7 kB for the full class; see bench/README.md).
+ * pages and polyfills where every kilobyte counts (bench/README.md has its
+ * size against the full class's).
  *
  * Same processing model and the same shared stages as `eventsource-plus`
  * (streaming decode, eventsource-parser, `MessageEvent`s, event handler
@@ -18,8 +18,8 @@
  * in, written out as one small loop: every stage is shared (the spec's
  * request, the decoder and parser, the MIME and scheme checks, the dispatch
  * of a chunk's events), but running connection.ts itself, which carries the
- * hooks for request options, retry policy, watchdog and lifecycle, measured
- * 4.89 kB min+gzip against the 4.0 kB budget (bench/README.md). The spec's
+ * hooks for request options, retry policy, watchdog and lifecycle, would
+ * take it past its 4.0 kB budget (measured in bench/README.md). The spec's
  * steps are quoted in connection.ts; here only where the code needs a why.
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface

@@ -393,8 +393,8 @@ const CHECKS: Record<string, Check[]> = {
       server: { eventsThen: 401 },
       verify(run) {
         expect(stdoutLines(run)).toEqual([
-          expect.stringMatching(/; reconnecting in 100 ms$/),
-          'gave up: 401 Bearer realm="example"',
+          'end EventSource stream ended; reconnecting in 100 ms',
+          'refused: 401 Bearer realm="example"',
         ])
       },
     },

@@ -14,7 +14,7 @@ import { EventTargetSink } from './dom-sink.js'
 import { errorInit, EventSourceErrorEvent } from './errors.js'
 import type { EventHandler } from './event-handler.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import type { Provider } from './request.js'
+import type { Provider, RequestContext } from './request.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
 import { parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
@@ -29,12 +29,23 @@ export interface EventSourceInit {
   withCredentials?: boolean
   /** The request method. Default `GET`. */
   method?: string
-  /** The request body, or a function giving it, called before every attempt so it can be re-sent. */
+  /**
+   * The request body, or a function giving it, called before every attempt
+   * (with the {@link RequestContext}) so it can be re-sent. A request other
+   * than GET is re-sent only once the stream gave an id to resume from, or
+   * when `retry.shouldRetry` says so: an LLM POST is never paid for twice.
+   */
   body?: Provider<BodyInit | null>
   /**
    * Request headers, or a function giving them (sync or async), called before
-   * every attempt, so a token can be refreshed between reconnects. `Accept`
-   * and `Last-Event-ID` stay ours.
+   * every attempt with the {@link RequestContext}, so a token can be refreshed
+   * between reconnects, and at once after a 401 when `retry.statusCodes`
+   * names it. `Accept` and `Last-Event-ID` stay ours.
+   *
+   * @example
+   * ```ts
+   * headers: async ({ status }) => ({ Authorization: `Bearer ${await token({ refresh: status === 401 })}` })
+   * ```
    */
   headers?: Provider<HeadersInit>
   /** The `fetch` to use. Default: the global `fetch`, looked up at each attempt. */
@@ -62,6 +73,13 @@ export interface EventSourceInit {
    * stream counts as broken (an `error`, then a reconnect). Default 16 Mi.
    */
   maxBufferSize?: number
+  /**
+   * How many characters of a response that is not an event stream (a 401's
+   * JSON, a 502's HTML) to read into the error's `body` before cancelling the
+   * rest; within `inactivityTimeout`, or 3 s when that is off. Default 64 Ki;
+   * 0 reads nothing.
+   */
+  errorBodyLimit?: number
 }
 
 /** The events an {@link EventSource} fires besides custom ones. */
@@ -293,3 +311,13 @@ class EventSink extends EventTargetSink {
 }
 
 defineEventSourceInterface(EventSource)
+
+// Libraries that take an EventSource implementation (the MCP and A2A client
+// SDKs among them) pass their headers through a `fetch` option only to a
+// class that says it takes one, the way the `eventsource` package says so.
+Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), {
+  value: true,
+  writable: false,
+  configurable: false,
+  enumerable: false,
+})

@@ -244,52 +244,33 @@ export class EventSource<Events extends string = string> extends EventTarget {
     this.#connection.close()
     this.#sink.removeAbortListener?.()
   }
+}
 
-  override addEventListener<K extends keyof EventSourceEventMap>(
+// Typed listeners for the three events and the custom types, declared rather
+// than overridden, so the bundle carries no code for a type.
+export interface EventSource<Events extends string = string> {
+  addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource<Events>, event: EventSourceEventMap[K]) => unknown) | null,
     options?: boolean | AddEventListenerOptions,
   ): void
-  override addEventListener(
+  addEventListener(
     type: Events,
     listener: ((this: EventSource<Events>, event: MessageEvent<string>) => unknown) | null,
     options?: boolean | AddEventListenerOptions,
   ): void
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | ((event: never) => unknown) | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
-  }
-
-  override removeEventListener<K extends keyof EventSourceEventMap>(
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void
+  removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource<Events>, event: EventSourceEventMap[K]) => unknown) | null,
     options?: boolean | EventListenerOptions,
   ): void
-  override removeEventListener(
+  removeEventListener(
     type: Events,
     listener: ((this: EventSource<Events>, event: MessageEvent<string>) => unknown) | null,
     options?: boolean | EventListenerOptions,
   ): void
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | ((event: never) => unknown) | null,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    super.removeEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
-  }
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void
 }
 
 /**

@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { EventSource, EventSourceErrorEvent, EventStreamError, fetchEvents } from '../src/index.js'
-import { attempts, closeAll, collect, scriptUrl, track, uniqueKey } from './support/script.js'
+import { attempts, type Chunk, closeAll, collect, scriptUrl, track, uniqueKey } from './support/script.js'
 
 const origin = inject('sseOrigin')
 
@@ -30,7 +30,7 @@ async function thrown(url: string, init: Parameters<typeof fetchEvents>[1] = {})
   throw new Error('the loop ended without an error')
 }
 
-const json401 = (key: string, chunks = [OPENAI_401]): string =>
+const json401 = (key: string, chunks: Chunk[] = [OPENAI_401]): string =>
   scriptUrl(origin, uniqueKey(key), [{ status: 401, headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' }, chunks }])
 
 describe('the body of a refused response', () => {

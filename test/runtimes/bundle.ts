@@ -29,7 +29,10 @@ function entry(file: string, flavour: Flavour): string {
   const spec = JSON.stringify(`./${file}`)
   const name = JSON.stringify(file)
   if (flavour === 'process') return `import { runFile, reportAndExit } from ${shim}\nreportAndExit(await runFile(${name}, () => import(${spec})))\n`
-  if (flavour === 'workerd') return `import { workerFetchHandler } from ${shim}\nexport default workerFetchHandler(${name}, () => import(${spec}))\n`
+  // workerd: even the shim loads inside the request (vitest's fake timers probe setTimeout as
+  // they load, and workerd allows no timer at a module's top level).
+  if (flavour === 'workerd')
+    return `export default { async fetch() { const { workerResponse } = await import(${shim}); return workerResponse(${name}, () => import(${spec})) } }\n`
   return `import { runInBrowser } from ${shim}\nrunInBrowser(${name}, () => import(${spec}))\n`
 }
 

@@ -552,12 +552,10 @@ declare global {
   }
 }
 
-/** workerd: the Worker's `fetch()` runs the file and answers with its result as JSON. workerd
- *  allows no I/O or timers at a module's top level, only inside a request. */
-export function workerFetchHandler(file: string, load: () => Promise<unknown>): { fetch(): Promise<Response> } {
-  return {
-    fetch: async () => new Response(JSON.stringify(await runFile(file, load)), { headers: { 'Content-Type': 'application/json' } }),
-  }
+/** workerd: the Worker's `fetch()` loads this module, runs the file and answers with its result as
+ *  JSON. workerd allows no I/O or timers at a module's top level, only inside a request. */
+export async function workerResponse(file: string, load: () => Promise<unknown>): Promise<Response> {
+  return new Response(JSON.stringify(await runFile(file, load)), { headers: { 'Content-Type': 'application/json' } })
 }
 
 /** What a worker's `message` event offers: a service worker answers through `source` and is

@@ -285,6 +285,9 @@ function workerdTarget(bundles: () => Map<string, string | { error: string }>): 
   }
 }
 
+/** The global object's class in each Chromium scope. */
+const REALM: Record<BrowserScope, string> = { page: 'Window', worker: 'DedicatedWorkerGlobalScope', serviceworker: 'ServiceWorkerGlobalScope' }
+
 function browserTarget(id: string, kind: string, scope: BrowserScope, shim: () => ShimEnvironment): Target {
   let browserVersion: string | undefined
   return {
@@ -336,6 +339,9 @@ function browserTarget(id: string, kind: string, scope: BrowserScope, shim: () =
               await fixtures.close()
             }
           })
+          // A worker that failed to start would leave the page to run nothing; one that ran the
+          // file anywhere else than asked would pass for the wrong scope.
+          if (result.tests.length > 0 && result.realm !== REALM[scope]) result.errors.push(`ran in ${result.realm ?? 'an unknown realm'}, not in ${REALM[scope]}`)
           countFile(result, counts)
           log(fileLine(result, seconds))
         }

@@ -39,6 +39,9 @@ export interface FileResult {
   tests: TestResult[]
   /** Errors outside any test (the file failed to load, a hook, an unhandled rejection). */
   errors: string[]
+  /** The global object's class where the file ran (`Window`, `ServiceWorkerGlobalScope`, …), so
+   *  the orchestrator can check a worker target really ran in that kind of worker. */
+  realm?: string
 }
 
 /** The line a process runtime prints its FileResult on. */
@@ -478,7 +481,7 @@ class Runner {
 export async function runFile(file: string, load: () => Promise<unknown>): Promise<FileResult> {
   const unhandled: string[] = []
   const stopWatching = watchUnhandled((error) => unhandled.push(`unhandled: ${describeError(error)}`))
-  const result: FileResult = { file, tests: [], errors: [] }
+  const result: FileResult = { file, tests: [], errors: [], realm: Object.getPrototypeOf(globalThis)?.constructor?.name }
   try {
     await load()
     await Promise.all(collecting)

@@ -266,7 +266,11 @@ export async function runPackageChecks(options: { log(line: string): void }): Pr
     const smoke = (name: string, project: string | undefined, command: string, args: string[]): Promise<boolean> =>
       project === undefined
         ? check(name, async () => 'the install above failed')
-        : check(name, () => run(command, [...args, server.url], { cwd: project, timeoutMs: 60_000 }))
+        : check(name, async () => {
+            const exit = await run(command, [...args, server.url], { cwd: project, timeoutMs: 60_000 })
+            // Exit code 0 alone would also pass a script that never ran its checks.
+            return exit.code !== 0 || exit.stdout.includes('smoke ok:') ? exit : `exited 0 without "smoke ok": ${exit.stdout}${exit.stderr}`
+          })
     for (const major of ['node22', 'node24', 'node26'] as const) {
       const label = `Node ${major.slice(4)}`
       await smoke(`${label}: import`, projects.get(major), NODE[major], ['smoke.mjs'])
@@ -276,7 +280,9 @@ export async function runPackageChecks(options: { log(line: string): void }): Pr
     const node24 = projects.get('node24')
     await smoke('Node 24 --experimental-eventsource: polyfill keeps the native EventSource', node24, NODE.node24, ['--experimental-eventsource', 'smoke.mjs'])
     await smoke('Deno: import', node24, bin('deno'), ['run', '--allow-net=127.0.0.1', '--no-lock', 'smoke.mjs'])
+    await smoke('Deno: require()', node24, bin('deno'), ['run', '--allow-net=127.0.0.1', '--allow-read', '--no-lock', 'smoke.cjs'])
     await smoke('Bun: import', node24, bin('bun'), ['smoke.mjs'])
+    await smoke('Bun: require()', node24, bin('bun'), ['smoke.cjs'])
     await check('workerd: a Worker bundled from the tarball (wrangler-style) imports it and streams', async () => {
       if (node24 === undefined) return 'the install above failed'
       writeFileSync(join(node24, 'smoke-worker.mjs'), smokeWorker())

@@ -306,6 +306,8 @@ function browserTarget(id: string, kind: string, scope: BrowserScope, shim: () =
     },
     run: async () => {
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      // A page prints nothing to keep: the log holds each file's result as the page reported it.
+      const logLines: string[] = []
       const scripts = await serveScripts()
       const browser = await launchChromium()
       try {
@@ -342,10 +344,12 @@ function browserTarget(id: string, kind: string, scope: BrowserScope, shim: () =
           // A worker that failed to start would leave the page to run nothing; one that ran the
           // file anywhere else than asked would pass for the wrong scope.
           if (result.tests.length > 0 && result.realm !== REALM[scope]) result.errors.push(`ran in ${result.realm ?? 'an unknown realm'}, not in ${REALM[scope]}`)
+          logLines.push(`==== ${file}\n${JSON.stringify(result, null, 1)}`)
           countFile(result, counts)
           log(fileLine(result, seconds))
         }
       } finally {
+        writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), logLines.join('\n'))
         await browser.close()
         await scripts.close()
       }

@@ -17,6 +17,7 @@ import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import type { Provider, RequestContext } from './request.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
 import { parseEventSourceUrl } from './url.js'
+import { callHandlersOnce } from './once-handlers.js'
 import { defineEventSourceInterface } from './webidl.js'
 
 /**
@@ -292,6 +293,7 @@ class EventSink extends EventTargetSink {
 }
 
 defineEventSourceInterface(EventSource)
+callHandlersOnce(EventSource.prototype, ['open', 'message', 'error'])
 
 // Libraries that take an EventSource implementation (the MCP and A2A client
 // SDKs among them) pass their headers through a `fetch` option only to a

@@ -175,14 +175,10 @@ export class EventSource<Events extends string = string> extends EventTarget {
       return isFetchableScheme(this.#requestUrl) ? 'reestablish' : 'fail'
     }
     const body = response.body
-    if (signal.aborted) {
+    // Closed meanwhile: nothing surfaces. Not an event stream: fail.
+    if (signal.aborted || response.status !== 200 || !isEventStream(response.headers.get('content-type'))) {
       void body?.cancel().catch(ignore)
-      return undefined
-    }
-    // Not an event stream: fail.
-    if (response.status !== 200 || !isEventStream(response.headers.get('content-type'))) {
-      void body?.cancel().catch(ignore)
-      return 'fail'
+      return signal.aborted ? undefined : 'fail'
     }
     // A reconnect goes to the final URL of the redirects, and events carry its origin.
     if (response.url !== '') this.#requestUrl = response.url

@@ -173,12 +173,23 @@ export function assertHeaderSafe(what: string, value: string): void {
   }
 }
 
+// workerd's Headers take any string, and its fetch sends the value as UTF-8:
+// there the byte string below would go out encoded twice.
+const HEADERS_TAKE_UTF8 = !(() => {
+  try {
+    new Headers({ a: '\u20ac' })
+  } catch {
+    return true
+  }
+})()
+
 /**
  * `Headers` values are ByteStrings, but §9.2.3 sends the last event ID
  * "encoded as UTF-8". Each UTF-8 byte becomes one character U+0000–U+00FF,
  * which fetch puts on the wire as that byte.
  */
 function toByteString(value: string): string {
+  if (HEADERS_TAKE_UTF8) return value
   const bytes = new TextEncoder().encode(value)
   let result = ''
   for (const byte of bytes) result += String.fromCharCode(byte)

@@ -8,7 +8,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
-import { Connection, type ConnectionError } from './connection.js'
+import type { ConnectionError } from './connection.js'
 import { resolveConnectionOptions } from './connection-options.js'
 import { EventTargetSink } from './dom-sink.js'
 import { errorInit, EventSourceErrorEvent } from './errors.js'
@@ -16,6 +16,7 @@ import type { EventHandler } from './event-handler.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import type { Provider } from './request.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
+import { connect, type SourceConnection } from './connect.js' // issue 17: share, lifecycle
 import { parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
 
@@ -62,6 +63,28 @@ export interface EventSourceInit {
    * stream counts as broken (an `error`, then a reconnect). Default 16 Mi.
    */
   maxBufferSize?: number
+  /**
+   * `EventSource` only (issue 17). Share one network connection with the
+   * sources of every tab of this origin that have the same URL,
+   * `withCredentials` and `share` value (`true`, or a string naming a
+   * group): one tab holds it and hands it over, resuming with
+   * `Last-Event-ID`, when that tab goes. Function `headers`/`body` run in the
+   * tab holding it. Without Web Locks and `BroadcastChannel` (Node, Deno,
+   * Bun): an ordinary connection. Default false.
+   *
+   * @example
+   * ```ts
+   * const source = new EventSource('/events', { share: true })
+   * ```
+   */
+  share?: boolean | string
+  /**
+   * `EventSource` only (issue 17). After the document has been hidden this
+   * many ms, close the connection quietly (no `error`); when it is visible
+   * again, reconnect with `Last-Event-ID`. Not with `share`. Default 0: off
+   * (the spec keeps streams open in hidden tabs).
+   */
+  pauseWhenHidden?: number
 }
 
 /** The events an {@link EventSource} fires besides custom ones. */
@@ -115,7 +138,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
 
   readonly #url: string
   readonly #withCredentials: boolean
-  readonly #connection: Connection
+  readonly #connection: SourceConnection
   readonly #sink: EventSink
 
   /**
@@ -147,7 +170,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
     }
     this.#withCredentials = connectionOptions.withCredentials
     this.#sink = new EventSink(this)
-    this.#connection = new Connection(connectionOptions, this.#sink)
+    this.#connection = connect(connectionOptions, this.#sink, options.share, options.pauseWhenHidden) // issue 17
 
     const signal = options.signal
     if (signal?.aborted) {

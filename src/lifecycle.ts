@@ -74,9 +74,9 @@ function onLifecycle(event?: Event): void {
  */
 export function watchLifecycle(connection: Connection, pause = 0): Connection {
   if (typeof addEventListener === 'function') {
-    // On the global object: `visibilitychange` and `resume`, fired at the
-    // document, bubble to it.
-    if (!listening) for (const type of ['pagehide', 'pageshow', 'online', 'resume', 'visibilitychange']) addEventListener(type, onLifecycle)
+    // On the global object, capturing: `resume` and `visibilitychange` are
+    // fired at the document, and Chromium's `resume` does not bubble.
+    if (!listening) for (const type of ['pagehide', 'pageshow', 'online', 'resume', 'visibilitychange']) addEventListener(type, onLifecycle, true)
     listening = true
     onLifecycle()
     watched.add({ connection, pause })

@@ -13,6 +13,8 @@ export interface LoggedStreamRequest {
   lastEventId: string | undefined
   /** `performance.now()` of this process. */
   at: number
+  /** The highest event number any earlier response had written: what the server resends is this minus Last-Event-ID. */
+  sentBefore: number
   closedAt?: number
 }
 
@@ -53,8 +55,8 @@ async function bundleClient(): Promise<string> {
 
 /**
  * `/events/<key>?total=&batch=&every=&end=&retry=&gated`: events `n` (id `n`, data `n`) from
- * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body,
- * else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`.
+ * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
+ * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`.
  */
 export async function startTabsServer(): Promise<TabsServer> {
   const client = await bundleClient()
@@ -79,7 +81,7 @@ export async function startTabsServer(): Promise<TabsServer> {
     const key = match[1] as string
     const s = state(key)
     const header = req.headers['last-event-id']
-    const logged: LoggedStreamRequest = { key, tab: req.headers['x-tab'] as string | undefined, lastEventId: header as string | undefined, at: performance.now() }
+    const logged: LoggedStreamRequest = { key, tab: req.headers['x-tab'] as string | undefined, lastEventId: header as string | undefined, at: performance.now(), sentBefore: s.sent }
     s.requests.push(logged)
     const q = (name: string, fallback: number): number => Number(url.searchParams.get(name) ?? fallback)
     const total = q('total', 0)
@@ -102,7 +104,7 @@ export async function startTabsServer(): Promise<TabsServer> {
         s.sent = Math.max(s.sent, next - 1)
       }
       if (next <= total) timer = setTimeout(pump, every)
-      else if (url.searchParams.get('end') === 'close') res.end()
+      else if (url.searchParams.get('end') === 'close' || (url.searchParams.get('end') === 'first' && header === undefined)) res.end()
     }
     if (url.searchParams.has('gated') && !s.released) s.waiters.push(pump)
     else pump()

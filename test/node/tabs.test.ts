@@ -182,7 +182,7 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
     }
   }, 60_000)
 
-  it('the leader tab closed 20 times during a 10 000-event stream: surviving tabs lose, duplicate and reorder nothing; each hand-over is one request with Last-Event-ID', async () => {
+  it('the leader tab closed, navigated away or crashed 20 times during a 10 000-event stream: surviving tabs lose, duplicate and reorder nothing; each hand-over is one request with Last-Event-ID', async () => {
     const context = await browser.newContext()
     const started = Date.now()
     try {
@@ -209,15 +209,21 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
       await until('every tab OPEN', async () => (await Promise.all(all.map((p) => record(p, 'a')))).every((r) => r.readyState === 1), 30_000)
       server.release(key)
       const stream = server.stream(key)
-      const closedTabs: Array<{ tab: string; lost: number; duplicated: number; reordered: number }> = []
+      const HOW = ['closed', 'navigated', 'crashed'] as const
+      const closedTabs: Array<{ tab: string; how: string; lost: number; duplicated: number; reordered: number }> = []
       for (let i = 0; i < handovers; i++) {
         await until(`event ${400 * (i + 1)} sent`, () => stream.sent >= 400 * (i + 1), 30_000)
         const tab = stream.requests.at(-1)?.tab as string
         const page = leaders.get(tab) as Page
         const rec = await record(page, 'a')
-        closedTabs.push({ tab, ...tally(rec.data, rec.data.at(-1) as number) })
-        await page.close()
+        const how = HOW[i % HOW.length] as (typeof HOW)[number]
+        closedTabs.push({ tab, how, ...tally(rec.data, rec.data.at(-1) as number) })
+        // The leader goes as tabs go: closed, navigated away, crashed (the browser frees its lock).
+        if (how === 'closed') await page.close()
+        else if (how === 'navigated') await page.goto(server.page('elsewhere'))
+        else await (await context.newCDPSession(page)).send('Page.crash').catch(() => undefined)
         leaders.delete(tab)
+        if (process.env.TABS_DEBUG) console.log(`hand-over ${i + 1}: ${tab} ${how}`)
         await until(`hand-over ${i + 1}`, () => stream.requests.length === i + 2, 30_000)
       }
       await until('observers have every event', async () => (await Promise.all(observers.map((p) => record(p, 'a')))).every((r) => r.data.length >= total), 120_000)
@@ -233,6 +239,9 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
         events: total,
         requests: requests.length,
         handoverLastEventIds: requests.slice(1).map((r) => r.lastEventId),
+        // Events the server sent again after a hand-over (the old leader had broadcast them, or
+        // had them in flight): each surviving tab dropped those it had already delivered.
+        resentByServer: requests.slice(1).reduce((sum, r) => sum + r.sentBefore - Number(r.lastEventId), 0),
         survivingTabs: tallies.map((t, i) => ({ tab: `o${i}`, received: results[i]?.data.length, ...t })),
         closedLeaders: closedTabs,
         lost: tallies.reduce((sum, t) => sum + t.lost, 0),
@@ -249,7 +258,7 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
         // A hand-over is quiet: one `open`, no `error`.
         expect(result.events.map((e) => e.split('@')[0])).toEqual(['open'])
       }
-      for (const closed of closedTabs) expect(closed).toMatchObject({ duplicated: 0, reordered: 0 })
+      for (const closed of closedTabs) expect(closed).toMatchObject({ lost: 0, duplicated: 0, reordered: 0 })
     } finally {
       await context.close()
     }
@@ -293,7 +302,7 @@ describe('lifecycle (Chromium)', () => {
     try {
       const key = 'online'
       const page = await newTab(context, 'online')
-      await openSource(page, 'a', `/events/${key}?total=1&end=close`, 'p', { retry: { delay: 20_000 } })
+      await openSource(page, 'a', `/events/${key}?total=1&end=first`, 'p', { retry: { delay: 20_000 } })
       await until('waiting to reconnect', async () => (await record(page, 'a')).events.some((e) => e.startsWith('error:end:0')))
       const stream = server.stream(key)
       await new Promise((r) => setTimeout(r, 300))
@@ -318,7 +327,7 @@ describe('lifecycle (Chromium)', () => {
       const page = await context.newPage()
       await page.clock.install()
       await page.goto(server.page('clock'))
-      await openSource(page, 'a', `/events/${key}?total=1&end=close`, 'p', { retry: { delay: 600_000 } })
+      await openSource(page, 'a', `/events/${key}?total=1&end=first`, 'p', { retry: { delay: 600_000 } })
       await until('waiting to reconnect', async () => (await record(page, 'a')).events.some((e) => e.startsWith('error:end:0')))
       const stream = server.stream(key)
       await new Promise((r) => setTimeout(r, 300))
@@ -329,6 +338,27 @@ describe('lifecycle (Chromium)', () => {
       expect((stream.requests[1]?.at as number) - jumpAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
       expect((await record(page, 'a')).events.filter((e) => e.startsWith('error')).length).toBe(1)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
+  it('resume (Page Lifecycle; dispatched at the document, not bubbling, as Chromium fires it: CDP Page.setWebLifecycleState freezes no headless page here) while waiting 20 s to reconnect: reconnects at once', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'freeze'
+      const page = await newTab(context, 'freeze')
+      await openSource(page, 'a', `/events/${key}?total=1&end=first`, 'p', { retry: { delay: 20_000 } })
+      await until('waiting to reconnect', async () => (await record(page, 'a')).events.some((e) => e.startsWith('error:end:0')))
+      const stream = server.stream(key)
+      await page.evaluate(() => document.dispatchEvent(new Event('freeze')))
+      await new Promise((r) => setTimeout(r, 300))
+      expect(stream.requests.length).toBe(1)
+      const resumedAt = performance.now()
+      await page.evaluate(() => document.dispatchEvent(new Event('resume')))
+      await until('the reconnect', () => stream.requests.length === 2, 3000)
+      expect((stream.requests[1]?.at as number) - resumedAt).toBeLessThan(1000)
+      expect(stream.requests[1]?.lastEventId).toBe('1')
     } finally {
       await context.close()
     }

@@ -54,7 +54,8 @@ async function bundleClient(): Promise<string> {
 }
 
 /**
- * `/events/<key>?total=&batch=&every=&end=&retry=&gated`: events `n` (id `n`, data `n`) from
+ * `/events/<key>?total=&batch=&every=&idEvery=&end=&retry=&gated`: events `n` (data `n`; id `n`
+ * when `idEvery` divides it, default every event) from
  * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
  * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`.
  */
@@ -87,6 +88,7 @@ export async function startTabsServer(): Promise<TabsServer> {
     const total = q('total', 0)
     const batch = q('batch', 1)
     const every = q('every', 10)
+    const idEvery = q('idEvery', 1)
     let next = (header === undefined ? 0 : Number(header)) + 1
     let timer: ReturnType<typeof setTimeout> | undefined
     res.on('close', () => {
@@ -98,7 +100,7 @@ export async function startTabsServer(): Promise<TabsServer> {
     const pump = (): void => {
       if (res.destroyed) return
       let text = ''
-      for (let i = 0; i < batch && next <= total; i++, next++) text += `id: ${next}\ndata: ${next}\n\n`
+      for (let i = 0; i < batch && next <= total; i++, next++) text += `${next % idEvery === 0 ? `id: ${next}\n` : ''}data: ${next}\n\n`
       if (text !== '') {
         res.write(text)
         s.sent = Math.max(s.sent, next - 1)

@@ -1,7 +1,7 @@
 /**
  * Which connection an `EventSource` gets (issue 17): its own, under the
  * page's lifecycle; or, with `share` once `eventsource-plus/share` is
- * imported, a view of one connection shared between tabs (share.ts). The
+ * imported, a view of one connection shared between tabs (shared-connection.ts). The
  * sharing code is in that entry alone, so the full bundle does not carry it.
  */
 import { Connection, type ConnectionOptions, type ConnectionSink } from './connection.js'

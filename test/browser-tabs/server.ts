@@ -39,7 +39,7 @@ export interface TabsServer {
 async function bundleClient(): Promise<string> {
   const result = await esbuild.build({
     stdin: {
-      contents: `import { EventSource } from ${JSON.stringify(fileURLToPath(new URL('../../src/shared.ts', import.meta.url)))}; globalThis.ES = EventSource`,
+      contents: `import { EventSource } from ${JSON.stringify(fileURLToPath(new URL('../../src/share.ts', import.meta.url)))}; globalThis.ES = EventSource`,
       resolveDir: fileURLToPath(new URL('.', import.meta.url)),
       loader: 'ts',
     },

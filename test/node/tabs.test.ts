@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../wpt-fixtures/run-chromium.js'
 import { startTabsServer, type TabsServer } from '../browser-tabs/server.js'
-import { EventSource } from '../../src/shared.js'
+import { EventSource } from '../../src/share.js'
 
 const REPORT = resolve(import.meta.dirname, '..', '..', 'reports', 'soak.json')
 

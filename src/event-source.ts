@@ -64,16 +64,17 @@ export interface EventSourceInit {
    */
   maxBufferSize?: number
   /**
-   * `EventSource` only (issue 17). Share one network connection with the
-   * sources of every tab of this origin that have the same URL,
-   * `withCredentials` and `share` value (`true`, or a string naming a
-   * group): one tab holds it and hands it over, resuming with
-   * `Last-Event-ID`, when that tab goes. Function `headers`/`body` run in the
-   * tab holding it. Without Web Locks and `BroadcastChannel` (Node, Deno,
-   * Bun): an ordinary connection. Default false.
+   * `EventSource` from `eventsource-plus/share` only (issue 17): share one
+   * network connection with the sources of every tab of this origin that
+   * have the same URL, `withCredentials` and `share` value (`true`, or a
+   * string naming a group). One tab holds it and, when that tab goes, another
+   * takes over, resuming with `Last-Event-ID`. Function options run in the tab
+   * holding it. Without Web Locks or `BroadcastChannel` (Bun), or from the
+   * main entry: an ordinary connection. Default false.
    *
    * @example
    * ```ts
+   * import { EventSource } from 'eventsource-plus/share'
    * const source = new EventSource('/events', { share: true })
    * ```
    */

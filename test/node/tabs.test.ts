@@ -25,7 +25,12 @@ beforeAll(async () => {
   browser = await launchChromium()
 }, 60_000)
 
+/** Measured delays, merged into reports/soak.json `tabs.lifecycle` after the run. */
+const lifecycle: { [what: string]: number } = {}
+let soakFigures: { [key: string]: unknown } | undefined
+
 afterAll(async () => {
+  if (soakFigures !== undefined) mergeReport({ ...soakFigures, lifecycle })
   await browser?.close()
   await server?.close()
 })
@@ -249,7 +254,7 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
       const results = await Promise.all(observers.map((p) => record(p, 'a')))
       const tallies = results.map((r) => tally(r.data, total))
       const requests = stream.requests
-      mergeReport({
+      soakFigures = {
         date: new Date().toISOString(),
         browser: browser.version(),
         tabs: handovers + 2,
@@ -266,7 +271,7 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
         duplicated: tallies.reduce((sum, t) => sum + t.duplicated, 0),
         reordered: tallies.reduce((sum, t) => sum + t.reordered, 0),
         seconds: Math.round((Date.now() - started) / 100) / 10,
-      })
+      }
       expect(requests.length).toBe(handovers + 1)
       for (const request of requests.slice(1)) expect(Number(request.lastEventId) % 7).toBe(0)
       for (const result of results) {
@@ -303,6 +308,7 @@ describe('lifecycle (Chromium)', () => {
       const shownAt = performance.now()
       await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
       await until('the reconnect', () => stream.requests.length === 2, 2000)
+      lifecycle.pageshowToRequestMs = Math.round((stream.requests[1]?.at as number) - shownAt)
       expect((stream.requests[1]?.at as number) - shownAt).toBeLessThan(500)
       expect(stream.requests[1]?.lastEventId).toBe('5')
       await new Promise((r) => setTimeout(r, 200))
@@ -330,6 +336,7 @@ describe('lifecycle (Chromium)', () => {
       const onlineAt = performance.now()
       await context.setOffline(false)
       await until('the reconnect', () => stream.requests.length === 2, 3000)
+      lifecycle.onlineToRequestMs = Math.round((stream.requests[1]?.at as number) - onlineAt)
       expect((stream.requests[1]?.at as number) - onlineAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
       expect(since(stream.requests[0]?.at as number)).toBeLessThan(20_000)
@@ -353,6 +360,7 @@ describe('lifecycle (Chromium)', () => {
       const jumpAt = performance.now()
       await page.clock.fastForward('11:00')
       await until('the reconnect', () => stream.requests.length === 2, 3000)
+      lifecycle.clockJumpToRequestMs = Math.round((stream.requests[1]?.at as number) - jumpAt)
       expect((stream.requests[1]?.at as number) - jumpAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
       expect((await record(page, 'a')).events.filter((e) => e.startsWith('error')).length).toBe(1)
@@ -375,6 +383,7 @@ describe('lifecycle (Chromium)', () => {
       const resumedAt = performance.now()
       await page.evaluate(() => document.dispatchEvent(new Event('resume')))
       await until('the reconnect', () => stream.requests.length === 2, 3000)
+      lifecycle.resumeToRequestMs = Math.round((stream.requests[1]?.at as number) - resumedAt)
       expect((stream.requests[1]?.at as number) - resumedAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
     } finally {
@@ -400,6 +409,7 @@ describe('lifecycle (Chromium)', () => {
       await setHidden(true)
       await until('the stream paused', () => stream.requests[0]?.closedAt !== undefined, 3000)
       const pausedAfter = (stream.requests[0]?.closedAt as number) - hiddenAt
+      lifecycle.hiddenToPauseMs = Math.round(pausedAfter)
       expect(pausedAfter).toBeGreaterThanOrEqual(250)
       expect(pausedAfter).toBeLessThan(1000)
       await new Promise((r) => setTimeout(r, 500))
@@ -409,6 +419,7 @@ describe('lifecycle (Chromium)', () => {
       const visibleAt = performance.now()
       await setHidden(false)
       await until('the reconnect', () => stream.requests.length === 2, 3000)
+      lifecycle.visibleToRequestMs = Math.round((stream.requests[1]?.at as number) - visibleAt)
       expect((stream.requests[1]?.at as number) - visibleAt).toBeLessThan(500)
       expect(stream.requests[1]?.lastEventId).toBe(paused.lastEventId)
       await until('more events', async () => (await record(page, 'a')).data.length > paused.data.length + 2)

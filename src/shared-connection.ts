@@ -113,6 +113,8 @@ class Hub implements ConnectionSink {
   /** This realm got the lock: connect, resuming after the last event it delivered. */
   #lead(release: () => void): void {
     this.#release = release
+    // Granted as the last source left: pass it on.
+    if (this.sources.size === 0) return release()
     const seen = this.seen
     this.stream = Object.assign(new Cursor(seen.id), seen)
     // Function options (headers, body) run here, in the tab holding the connection.
@@ -243,7 +245,7 @@ class SharedSource implements ChunkEvents, SourceConnection {
 
   start(): void {
     this.#hub.sources.add(this)
-    setTimeout(() => this.#hub.hello(), 0)
+    setTimeout(() => this.readyState !== CLOSED && this.#hub.hello(), 0)
   }
 
   /** Detaches this source only; the last one of the realm closes the hub. */

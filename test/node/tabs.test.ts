@@ -433,6 +433,21 @@ describe('lifecycle (Chromium)', () => {
 })
 
 describe('share in Node (BroadcastChannel and Web Locks since Node 24.5)', () => {
+  it('a shared source closed at once makes no request and throws nothing later', async () => {
+    const key = 'node-closed'
+    const errors: unknown[] = []
+    const onError = (error: unknown): void => void errors.push(error)
+    process.on('uncaughtException', onError)
+    try {
+      new EventSource(`${server.origin}/events/${key}?total=5`, { share: true }).close()
+      await new Promise((r) => setTimeout(r, 300))
+      expect(server.stream(key).requests.length).toBe(0)
+      expect(errors).toEqual([])
+    } finally {
+      process.off('uncaughtException', onError)
+    }
+  })
+
   it('two sources of one realm with share: true make one request and both get every event', async () => {
     const key = 'node'
     const url = `${server.origin}/events/${key}?total=50&batch=5&every=5&gated`

@@ -369,6 +369,33 @@ describe('lifecycle (Chromium)', () => {
     }
   }, 30_000)
 
+  it('a clock jump of 5 min (page.clock.fastForward) while OPEN with inactivityTimeout: 10 000: no "no data" error for the frozen time, one new request with Last-Event-ID at once', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'watchdog'
+      const page = await context.newPage()
+      await page.clock.install()
+      await page.goto(server.page('watchdog'))
+      await openSource(page, 'a', `/events/${key}?total=100000&batch=1&every=200`, 'p', { inactivityTimeout: 10_000 })
+      await until('events', async () => (await record(page, 'a')).data.length >= 3)
+      const stream = server.stream(key)
+      const jumpAt = performance.now()
+      await page.clock.fastForward('05:00')
+      await until('the reconnect', () => stream.requests.length === 2, 3000)
+      lifecycle.watchdogJumpToRequestMs = Math.round((stream.requests[1]?.at as number) - jumpAt)
+      expect((stream.requests[1]?.at as number) - jumpAt).toBeLessThan(1000)
+      expect(Number(stream.requests[1]?.lastEventId)).toBeGreaterThanOrEqual(3)
+      await until('events again', async () => (await record(page, 'a')).data.length >= 6)
+      await new Promise((r) => setTimeout(r, 300))
+      const rec = await record(page, 'a')
+      expect(rec.events.filter((e) => e.startsWith('error'))).toEqual([])
+      expect(tally(rec.data, rec.data.at(-1) as number)).toEqual({ lost: 0, duplicated: 0, reordered: 0 })
+      expect(stream.requests.length).toBe(2)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
   it('resume (Page Lifecycle; dispatched at the document, not bubbling, as Chromium fires it: CDP Page.setWebLifecycleState freezes no headless page here) while waiting 20 s to reconnect: reconnects at once', async () => {
     const context = await browser.newContext()
     try {

@@ -1,7 +1,7 @@
 /**
  * The `share` option (issue 17): the sources of every tab of an origin with
  * the same URL, `withCredentials` and share key hold one network connection
- * between them. Full entry only.
+ * between them. Only in the `eventsource-plus/share` entry (share.ts).
  *
  * The protocol, per key, over a Web Lock and a `BroadcastChannel` of the same
  * name:
@@ -18,7 +18,8 @@
  *   lock reconnects with the ID of the last event *it* delivered, and what
  *   the server resends is dropped where it was already seen, even in a tab
  *   that saw more than the new leader, or a message of the old leader that
- *   arrives after the hand-over.
+ *   arrives after the hand-over. A stream without IDs cannot resume: its new
+ *   connection numbers on from the last event this hub delivered.
  * - `open` and `error` are posted as they happen; a joining hub asks (`hello`)
  *   and the leader answers `open` when connected. A hand-over is quiet:
  *   sources that are OPEN stay so, and only a failing new connection fires

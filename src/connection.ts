@@ -22,9 +22,10 @@
 import type { EventSourceMessage } from 'eventsource-parser'
 import type { ErrorKind } from './errors.js'
 import { createEventStreamDecoder, DEFAULT_MAX_BUFFER_SIZE, type EventStreamDecoder, type EventStreamHandlers } from './event-stream.js'
+import { readErrorBody } from './error-body.js'
 import { isEventStream } from './mime.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import { globalFetch, streamRequest, type UserRequest } from './request.js'
+import { globalFetch, type RequestContext, streamRequest, type UserRequest } from './request.js'
 import { DEFAULT_RETRY_DELAY, MAX_TIMER_DELAY, type RetryPolicy, type Verdict } from './retry.js'
 import { isFetchableScheme } from './url.js'
 
@@ -37,8 +38,10 @@ export interface Outcome {
   opened: boolean
   /** Where it went wrong, when not in the fetch or the body: building the request, or deciding what follows. */
   phase?: 'request' | 'policy'
-  /** The response, for `status` and `content-type` (body already cancelled). */
+  /** The response, for `status` and `content-type` (its body read into `body`, the rest cancelled). */
   response?: Response | undefined
+  /** The first `errorBodyLimit` characters of that response's body. */
+  body?: string
   /** The underlying exception: a network error, a timeout, a parse error. */
   cause?: unknown
   /** The `inactivityTimeout` that ran out, for `timeout`. */
@@ -92,6 +95,8 @@ export interface ConnectionSink {
 
 /** Watches an attempt from its request on (watchdog.ts); given by `inactivityTimeout`. */
 export interface Watchdog {
+  /** Its `inactivityTimeout`, in ms. */
+  readonly timeout: number
   watch(attempt: Attempt, connection: Connection): void
 }
 
@@ -116,6 +121,8 @@ export interface ConnectionOptions {
   watchdog?: Watchdog | undefined
   /** The most characters an unfinished line or event may hold. Default 16 Mi. */
   maxBufferSize?: number | undefined
+  /** How much of an error response's body to read for its error (error-body.ts). None: not read. */
+  errorBodyLimit?: number | undefined
   /**
    * The owner's signal, aborted whenever the connection must stop at once.
    * Given, and with no watchdog, attempts fetch with it rather than with an
@@ -217,6 +224,11 @@ export class Connection {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** Consecutive attempts that never reached `open` (or overflowed), for the policy. */
   #failures = 0
+  /** Requests made so far, and whether one ever reached `open`, for the request's context and the policy. */
+  #requests = 0
+  #everOpened = false
+  /** The response of the attempt before, when it failed with one: the request's context. */
+  #refused: Response | undefined
 
   constructor(options: ConnectionOptions, sink: ConnectionSink) {
     this.#options = options
@@ -306,7 +318,11 @@ export class Connection {
     try {
       // With no request options nothing is awaited: the fetch starts in the
       // constructor, as the browser's does.
-      init = request === undefined ? streamRequest(withCredentials, this.lastEventId) : await request.build(this.lastEventId, url)
+      const { lastEventId } = this
+      const attempt = ++this.#requests
+      const refused = this.#refused
+      const context: RequestContext = refused === undefined ? { attempt, lastEventId } : { attempt, lastEventId, status: refused.status, response: refused }
+      init = request === undefined ? streamRequest(withCredentials, this.lastEventId) : await request.build(context, url)
     } catch (cause) {
       // A header or body provider that throws, or returns a value no header
       // may hold, is a bug to surface, not a network error to retry forever.
@@ -330,13 +346,16 @@ export class Connection {
     }
     attempt.lastActivity = now()
     const body = response.body
-    const opened = attempt.active && response.status === 200 && isEventStream(response.headers.get('content-type'))
-    if (!opened) void body?.cancel().catch(ignore)
-    if (!attempt.active) return
+    if (!attempt.active) return void body?.cancel().catch(ignore)
     // "Otherwise, if res's status is not 200, or if res's `Content-Type` is
     // not `text/event-stream`, then fail the connection." This covers 204,
     // which the intro names as the way to tell a client to stop reconnecting.
-    if (!opened) return { kind: response.status === 200 ? 'content-type' : 'status', opened, response }
+    // What the server said instead (an API's JSON error) goes with the error.
+    const opened = response.status === 200 && isEventStream(response.headers.get('content-type'))
+    if (!opened) {
+      const text = await readErrorBody(response, this.#options.errorBodyLimit ?? 0, this.#options.watchdog?.timeout ?? ERROR_BODY_TIMEOUT)
+      return attempt.active ? { kind: response.status === 200 ? 'content-type' : 'status', opened, response, body: text } : undefined
+    }
 
     // A redirect changes the URL that reconnects go to and the origin events carry.
     if (response.url !== '') this.#url = response.url
@@ -344,7 +363,7 @@ export class Connection {
     // readyState attribute is set to a value other than CLOSED, sets the
     // readyState attribute to OPEN and fires an event named open".
     this.readyState = OPEN
-    attempt.opened = true
+    attempt.opened = this.#everOpened = true
     this.#sink.open(response)
     if (body === null) return { kind: 'end', opened }
     attempt.reader = body.getReader()
@@ -429,6 +448,7 @@ export class Connection {
       return sink.end()
     }
     this.#failures = outcome.opened && outcome.kind !== 'overflow' ? 0 : this.#failures + 1
+    this.#refused = outcome.response
     const policy = this.#options.retry
     // The spec's rule: reestablish after the end of the body or a network
     // error, waiting the reconnection time; fail on a response that is not an
@@ -436,7 +456,15 @@ export class Connection {
     let verdict: Verdict | Promise<Verdict> = outcome.response === undefined && this.reconnectionTime
     const fail = (cause: unknown): void => this.#fail(attempt, { ...outcome, phase: 'policy', cause })
     try {
-      if (policy !== undefined) verdict = policy.decide({ ...outcome, failures: this.#failures, reconnectionTime: this.reconnectionTime, lastEventId: this.lastEventId })
+      if (policy !== undefined) {
+        verdict = policy.decide({
+          ...outcome,
+          failures: this.#failures,
+          afterSuccess: this.#everOpened && this.#failures === 1,
+          reconnectionTime: this.reconnectionTime,
+          lastEventId: this.lastEventId,
+        })
+      }
     } catch (cause) {
       return fail(cause)
     }
@@ -483,6 +511,9 @@ export class Connection {
     this.#sink.error({ ...outcome, url: this.#url, willReconnect: false })
   }
 }
+
+/** How long an error response's body may take when there is no `inactivityTimeout`. */
+const ERROR_BODY_TIMEOUT = 3000
 
 /** What a network error means: our watchdog ran out, someone else aborted, or the network. */
 function broken(attempt: Attempt, cause: unknown): Outcome {

@@ -37,6 +37,8 @@ export interface ErrorInit {
   response?: Response | undefined
   /** The underlying exception. */
   cause?: unknown
+  /** The first `errorBodyLimit` characters of that response's body, as text. */
+  body?: string | undefined
   /** Whether another attempt is scheduled. */
   willReconnect: boolean
   /** The wait before that attempt, in milliseconds. */
@@ -70,8 +72,14 @@ export class EventSourceErrorEvent extends Event {
   readonly message: string
   /** The HTTP status of the response that caused the error, if one arrived. */
   readonly status: number | undefined
-  /** That response (headers readable; its body was cancelled). */
+  /** That response (headers readable; its body was read into {@link body}, the rest cancelled). */
   readonly response: Response | undefined
+  /**
+   * The first `errorBodyLimit` characters (default 64 Ki) of that response's
+   * body: what the server said instead of streaming (an API's JSON error).
+   * Undefined when no response arrived.
+   */
+  readonly body: string | undefined
   /** The underlying exception: a network error, a timeout, a parse error. */
   readonly cause: unknown
   /** Whether the source is reconnecting (readyState CONNECTING) or has failed (CLOSED). */
@@ -86,9 +94,18 @@ export class EventSourceErrorEvent extends Event {
     this.message = init.message
     this.status = init.response?.status
     this.response = init.response
+    this.body = init.body
     this.cause = init.cause
     this.willReconnect = init.willReconnect
     this.reconnectDelay = init.reconnectDelay
+  }
+
+  /**
+   * The HTTP status, under the name the `eventsource` package gives it, so
+   * code written for that package reads it unchanged.
+   */
+  get code(): number | undefined {
+    return this.status
   }
 }
 
@@ -114,14 +131,17 @@ export class EventStreamError extends Error {
   readonly kind: ErrorKind
   /** The HTTP status, when a response arrived. */
   readonly status: number | undefined
-  /** The response, when one arrived (headers readable; its body was cancelled). */
+  /** The response, when one arrived (headers readable; its body was read into {@link body}). */
   readonly response: Response | undefined
+  /** The first `errorBodyLimit` characters of that response's body (an API's JSON error). */
+  readonly body: string | undefined
 
   constructor(init: Omit<ErrorInit, 'willReconnect'>) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause })
     this.kind = init.kind
     this.status = init.response?.status
     this.response = init.response
+    this.body = init.body
   }
 }
 
@@ -134,6 +154,7 @@ export function errorInit(error: ConnectionError, surface: string): ErrorInit {
     kind: error.kind,
     message: describe(error, surface),
     response: error.response,
+    body: error.body,
     cause: error.cause,
     willReconnect: error.willReconnect,
     reconnectDelay: error.reconnectDelay,

@@ -14,7 +14,7 @@ import { EventTargetSink } from './dom-sink.js'
 import { errorInit, EventSourceErrorEvent } from './errors.js'
 import type { EventHandler } from './event-handler.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import type { Provider } from './request.js'
+import type { Provider, RequestContext } from './request.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
 import { connect, type SourceConnection } from './connect.js' // issue 17: share, lifecycle
 import { parseEventSourceUrl } from './url.js'
@@ -30,12 +30,23 @@ export interface EventSourceInit {
   withCredentials?: boolean
   /** The request method. Default `GET`. */
   method?: string
-  /** The request body, or a function giving it, called before every attempt so it can be re-sent. */
+  /**
+   * The request body, or a function giving it, called before every attempt
+   * (with the {@link RequestContext}) so it can be re-sent. A request other
+   * than GET is re-sent only once the stream gave an id to resume from, or
+   * when `retry.shouldRetry` says so: an LLM POST is never paid for twice.
+   */
   body?: Provider<BodyInit | null>
   /**
    * Request headers, or a function giving them (sync or async), called before
-   * every attempt, so a token can be refreshed between reconnects. `Accept`
-   * and `Last-Event-ID` stay ours.
+   * every attempt with the {@link RequestContext}, so a token can be refreshed
+   * between reconnects, and at once after a 401 when `retry.statusCodes`
+   * names it. `Accept` and `Last-Event-ID` stay ours.
+   *
+   * @example
+   * ```ts
+   * headers: async ({ status }) => ({ Authorization: `Bearer ${await token({ refresh: status === 401 })}` })
+   * ```
    */
   headers?: Provider<HeadersInit>
   /** The `fetch` to use. Default: the global `fetch`, looked up at each attempt. */
@@ -63,6 +74,13 @@ export interface EventSourceInit {
    * stream counts as broken (an `error`, then a reconnect). Default 16 Mi.
    */
   maxBufferSize?: number
+  /**
+   * How many characters of a response that is not an event stream (a 401's
+   * JSON, a 502's HTML) to read into the error's `body` before cancelling the
+   * rest; within `inactivityTimeout`, or 3 s when that is off. Default 64 Ki;
+   * 0 reads nothing.
+   */
+  errorBodyLimit?: number
   /**
    * `EventSource` from `eventsource-plus/share` only (issue 17): share one
    * network connection with the sources of every tab of this origin that
@@ -250,52 +268,33 @@ export class EventSource<Events extends string = string> extends EventTarget {
     this.#connection.close()
     this.#sink.removeAbortListener?.()
   }
+}
 
-  override addEventListener<K extends keyof EventSourceEventMap>(
+// Typed listeners for the three events and the custom types, declared rather
+// than overridden, so the bundle carries no code for a type.
+export interface EventSource<Events extends string = string> {
+  addEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource<Events>, event: EventSourceEventMap[K]) => unknown) | null,
     options?: boolean | AddEventListenerOptions,
   ): void
-  override addEventListener(
+  addEventListener(
     type: Events,
     listener: ((this: EventSource<Events>, event: MessageEvent<string>) => unknown) | null,
     options?: boolean | AddEventListenerOptions,
   ): void
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | ((event: never) => unknown) | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
-  }
-
-  override removeEventListener<K extends keyof EventSourceEventMap>(
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void
+  removeEventListener<K extends keyof EventSourceEventMap>(
     type: K,
     listener: ((this: EventSource<Events>, event: EventSourceEventMap[K]) => unknown) | null,
     options?: boolean | EventListenerOptions,
   ): void
-  override removeEventListener(
+  removeEventListener(
     type: Events,
     listener: ((this: EventSource<Events>, event: MessageEvent<string>) => unknown) | null,
     options?: boolean | EventListenerOptions,
   ): void
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | ((event: never) => unknown) | null,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    super.removeEventListener(type, listener as EventListenerOrEventListenerObject | null, options)
-  }
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void
 }
 
 /**
@@ -317,3 +316,13 @@ class EventSink extends EventTargetSink {
 }
 
 defineEventSourceInterface(EventSource)
+
+// Libraries that take an EventSource implementation (the MCP and A2A client
+// SDKs among them) pass their headers through a `fetch` option only to a
+// class that says it takes one, the way the `eventsource` package says so.
+Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), {
+  value: true,
+  writable: false,
+  configurable: false,
+  enumerable: false,
+})

@@ -10,4 +10,4 @@ export { EventSourceErrorEvent, EventStreamError, type ErrorInit, type ErrorKind
 export { fetchEvents, type StreamEvent } from './fetch-events.js'
 export type { EventHandler } from './event-handler.js'
 export type { RetryOptions, RetryContext, RetryDecision } from './retry.js'
-export type { Provider } from './request.js'
+export type { Provider, RequestContext } from './request.js'

@@ -140,8 +140,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
 
   /** Aborts the connection and any reconnect; no event of any kind follows. */
   close(): void {
-    // "Abort any instances of the fetch algorithm started for this
-    // EventSource object, and … set the readyState attribute to CLOSED."
+    // close() (connection.ts quotes each step this file follows).
     this.#readyState = CLOSED
     clearTimeout(this.#reconnectTimer)
     this.#controller?.abort()
@@ -172,9 +171,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
       response = await fetch(this.#requestUrl, init)
     } catch {
       if (signal.aborted) return undefined
-      // "if res is a network error … reestablish the connection, unless the
-      // user agent knows that to be futile, in which case the user agent may
-      // fail the connection": Chromium fails URLs it cannot fetch (url.ts).
+      // A network error reestablishes, except where Chromium knows it futile (url.ts).
       return isFetchableScheme(this.#requestUrl) ? 'reestablish' : 'fail'
     }
     const body = response.body
@@ -182,16 +179,14 @@ export class EventSource<Events extends string = string> extends EventTarget {
       void body?.cancel().catch(ignore)
       return undefined
     }
-    // "if res's status is not 200, or if res's `Content-Type` is not
-    // `text/event-stream`, then fail the connection."
+    // Not an event stream: fail.
     if (response.status !== 200 || !isEventStream(response.headers.get('content-type'))) {
       void body?.cancel().catch(ignore)
       return 'fail'
     }
     // A reconnect goes to the final URL of the redirects, and events carry its origin.
     if (response.url !== '') this.#requestUrl = response.url
-    // "Otherwise, if res's status is 200 and … `text/event-stream`, then
-    // announce the connection": set OPEN, fire `open`.
+    // Announce: OPEN, then `open`.
     this.#readyState = OPEN
     this.dispatchEvent(new Event('open'))
     // An `open` listener may have called close().
@@ -234,8 +229,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
         } catch {
           return signal.aborted ? undefined : 'reestablish'
         }
-        // The end of the body: "Once the end of the file is reached, any
-        // pending data must be discarded" (the decoder holds it, unfed).
+        // The end of the body: the decoder drops the unfinished event.
         if (chunk.done) return 'reestablish'
         decoder.push(chunk.value)
         // Dispatch step 8, a task per event (task-per-event.ts).
@@ -268,15 +262,12 @@ export class EventSource<Events extends string = string> extends EventTarget {
     setTimeout(() => {
       // Reestablish step 1.1 and fail: nothing once the readyState is CLOSED.
       if (this.#readyState === CLOSED) return
-      // Fail: "sets the readyState attribute to CLOSED and fires an event
-      // named error". Reestablish steps 1.2–1.3: "Set the readyState
-      // attribute to CONNECTING. Fire an event named error".
+      // Fail (CLOSED) or reestablish (CONNECTING), then `error`.
       this.#readyState = next === 'fail' ? CLOSED : CONNECTING
       this.dispatchEvent(new Event('error'))
       // An `error` listener may have called close().
       if (this.#readyState !== CONNECTING) return
-      // Step 2: "Wait a delay equal to the reconnection time of the event
-      // source." Steps 5.1 and 5.4: unless it was closed meanwhile, fetch again.
+      // Wait the reconnection time; unless it was closed meanwhile, fetch again.
       this.#reconnectTimer = setTimeout(() => {
         if (this.#readyState === CONNECTING) this.#connect()
       }, this.#reconnectionTime)

@@ -11,8 +11,27 @@
  */
 export const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
 
-/** A value, or a function giving it (sync or async), called before every attempt. */
-export type Provider<T> = T | (() => T | Promise<T>)
+/**
+ * What the `headers` and `body` functions are told about the request they
+ * make: which one it is, the id it resumes from, and, when the attempt before
+ * was refused, its status and response (a 401: refresh the token).
+ */
+export interface RequestContext {
+  /** Which request of this source this is: 1 for the first, then one more for every reconnect. */
+  attempt: number
+  /** The `Last-Event-ID` this request sends (`''` for none). */
+  lastEventId: string
+  /** The status of the attempt before, when it got a response that was not an event stream. */
+  status?: number
+  /** That response (headers readable; its body was read into the error's `body`). */
+  response?: Response
+}
+
+/**
+ * A value, or a function giving it (sync or async), called before every
+ * attempt with the {@link RequestContext}.
+ */
+export type Provider<T> = T | ((context: RequestContext) => T | Promise<T>)
 
 // Cache mode "no-store" makes Fetch add `Cache-Control: no-cache` and
 // `Pragma: no-cache` ("HTTP-network-or-cache fetch"), and WPT
@@ -71,9 +90,9 @@ export class UserRequest {
    * of an earlier redirect). Header and body providers are called here, once
    * per attempt.
    */
-  async build(lastEventId: string, url: string): Promise<RequestInit> {
+  async build(context: RequestContext, url: string): Promise<RequestInit> {
     const provided = this.headers
-    const userHeaders = typeof provided === 'function' ? await provided() : provided
+    const userHeaders = typeof provided === 'function' ? await provided(context) : provided
     if (typeof provided === 'function' && userHeaders !== undefined) checkHeaders(userHeaders)
     const headers = new Headers(userHeaders)
     for (const name of OWN_HEADERS) headers.delete(name)
@@ -81,9 +100,9 @@ export class UserRequest {
     if (url !== this.#url && new URL(url).origin !== new URL(this.#url).origin) {
       for (const name of CREDENTIAL_HEADERS) headers.delete(name)
     }
-    const init: RequestInit & { duplex?: 'half' } = streamRequest(this.withCredentials, lastEventId, headers)
+    const init: RequestInit & { duplex?: 'half' } = streamRequest(this.withCredentials, context.lastEventId, headers)
     init.method = this.method
-    const body = typeof this.body === 'function' ? await this.body() : this.body
+    const body = typeof this.body === 'function' ? await this.body(context) : this.body
     if (body !== undefined && body !== null) {
       init.body = body
       // Fetch requires half-duplex for a streamed request body.

@@ -66,6 +66,8 @@ export interface AttemptFacts {
   kind: ErrorKind
   /** Consecutive attempts that ended without reaching `open` (or with an overflow), this one included. */
   failures: number
+  /** This is the first failed attempt since one that opened. */
+  afterSuccess: boolean
   /** The event source's reconnection time: `retry:`, or `delay` until then. */
   reconnectionTime: number
   /** The last event ID string the next request would send. */
@@ -139,7 +141,13 @@ export class RetryPolicy {
     let willRetry = facts.kind === 'status' ? this.statusCodes.has(response?.status ?? 0) : facts.kind !== 'content-type'
     if (!this.enabled || failures >= this.limit || (this.needsId && lastEventId === '')) willRetry = false
     const retryAfter = response === undefined ? undefined : parseRetryAfter(response.headers.get('retry-after'))
-    const delay = computeDelay(this, facts.reconnectionTime, failures, retryAfter)
+    let delay = computeDelay(this, facts.reconnectionTime, failures, retryAfter)
+    // A 401 or 403 right after a stream that worked is the usual expired
+    // token: the headers function is told the status and refreshes it, so
+    // go again at once. Refused again, it waits the policy's delay, so a
+    // refresh that keeps failing cannot loop fast.
+    const status = response?.status
+    if (facts.afterSuccess && (status === 401 || status === 403)) delay = 0
     const shouldRetry = this.shouldRetry
     if (shouldRetry === undefined) return willRetry ? delay : false
     const decision = shouldRetry({

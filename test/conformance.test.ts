@@ -3,63 +3,47 @@ import { runCase } from '../wpt-fixtures/case-kit.js'
 import { cases } from '../wpt-fixtures/cases.js'
 import { ClientEventSource, ClientLiteEventSource } from '../wpt-fixtures/client.js'
 import { mapLimit } from '../wpt-fixtures/limit.js'
-import { TARGETS, type Target, expectation } from '../wpt-fixtures/manifest.js'
+import { expectation, judge } from '../wpt-fixtures/manifest.js'
 import { loadParserFixtures, replayCase, splitPatterns } from '../wpt-fixtures/parser-bytes.js'
 import type { Result } from '../wpt-fixtures/results.js'
-import { bundleRunner, launchChromium, runChromium } from '../wpt-fixtures/run-chromium.js'
-import { runNode } from '../wpt-fixtures/run-node.js'
+import { launchChromium, runChromium } from '../wpt-fixtures/run-chromium.js'
 import { type FixtureServer, startFixtureServer } from '../wpt-fixtures/server.js'
 
-// The WPT conformance suite (wpt-fixtures/) as part of `npm test`: one test per case × target.
-// All cases run up front, concurrently, through the same runners as `npm run conformance` (the
-// timing cases wait seconds on a reconnect, so one-at-a-time would take minutes); each test then
-// reports its case's result. A case a target cannot run, or a documented Chromium failure, shows
-// as skipped with its reason — never as passed.
+// What the per-runtime WPT suite (test/runtimes/wpt.suite.ts, run by npm test on every runtime)
+// cannot do, run once (npm test runs this file on one Node major only):
+// - Chromium's own EventSource on the ported cases (`chromium-native`): the reference that proves
+//   the fixtures right; a fixture that Chromium fails in an undocumented way is a wrong fixture.
+// - The byte-level parser replays, which read raw response bytes with Node's Buffer.
+// A documented Chromium failure is reported as skipped with its reason (judge() in the manifest),
+// never as passed.
 
-const results = new Map<Target, Map<string, Result>>()
+const native = new Map<string, Result>()
 
 beforeAll(async () => {
   const browser = await launchChromium()
   try {
-    const runnerScript = await bundleRunner()
-    const runs = await Promise.all([
-      runNode(),
-      runChromium(browser, 'plus', { runnerScript }),
-      runChromium(browser, 'native', { runnerScript }),
-      runNode({ lite: true }),
-      runChromium(browser, 'lite', { runnerScript }),
-    ])
-    for (const run of runs) results.set(run.target, new Map(run.results.map((r) => [r.name, r])))
+    // All cases up front, side by side, as `npm run conformance` runs them (the timing cases wait
+    // seconds on a reconnect, so one at a time would take minutes); each test reads its result.
+    for (const result of (await runChromium(browser, 'native')).results) native.set(result.name, result)
   } finally {
     await browser.close()
   }
 }, 180_000)
 
-for (const target of TARGETS) {
-  describe(`WPT eventsource conformance: ${target}`, () => {
-    for (const c of cases) {
-      const expected = expectation(c.name, target)
-      if (expected !== undefined && 'skip' in expected) {
-        it.skip(`${c.name} (skip: ${expected.skip})`, () => {})
-        continue
-      }
-      it(c.name, (ctx) => {
-        const result = results.get(target)?.get(c.name)
-        if (result === undefined) throw new Error('the case did not run')
-        if (expected !== undefined && 'fail' in expected) {
-          // A documented failure that starts passing must be noticed: update the manifest.
-          expect(result.status, `documented failure no longer fails: ${expected.fail}`).toBe('fail')
-          ctx.skip(`known failure: ${expected.fail}`)
-        }
-        if (expected !== undefined && 'flaky' in expected && result.status === 'fail') {
-          ctx.skip(`documented flaky Chromium behaviour failed this run: ${expected.flaky}`)
-        }
-        if (result.status === 'skip') ctx.skip(result.message)
-        if (result.status === 'fail') expect.fail(result.message)
-      })
+describe("WPT eventsource conformance: chromium-native (Chromium's own EventSource, the fixtures' reference)", () => {
+  for (const c of cases) {
+    const expected = expectation(c.name, 'chromium-native')
+    if (expected !== undefined && 'skip' in expected) {
+      it.skip(`${c.name} (skip: ${expected.skip})`, () => {})
+      continue
     }
-  })
-}
+    it(c.name, (context) => {
+      const verdict = judge(native.get(c.name), expected)
+      if (verdict.status === 'skip') context.skip(verdict.reason)
+      if (verdict.status === 'fail') expect.fail(verdict.reason)
+    })
+  }
+})
 
 /** The first `length` bytes of the response body (message2.py's body never ends), plus any rest. */
 async function firstBytes(url: URL, length: number): Promise<Buffer> {

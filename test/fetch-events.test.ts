@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { EventStreamError, fetchEvents, type StreamEvent } from '../src/index.js'
 import {
+  IN_BROWSER,
   at,
   attempts,
   delay,
@@ -336,7 +337,7 @@ describe('reads only as fast as the consumer iterates', () => {
     // reader took three chunks let this server write the whole 64 MiB within the pause. The
     // server cannot see the client's pace there; the next test checks it through a custom fetch.
     context.skip(
-      'document' in globalThis || 'WorkerGlobalScope' in globalThis,
+      IN_BROWSER,
       "Chromium's fetch buffers the whole response body ahead of the reader (a bare fetch() reader shows the same), so the server's byte count cannot show the client's pace; the custom-fetch pull-count test covers it",
     )
     const key = uniqueKey('fe-backpressure')

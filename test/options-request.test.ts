@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { EventSource, type EventSourceErrorEvent } from '../src/index.js'
 import {
+  IN_BROWSER,
   at,
   attempts,
   closeAll,
@@ -135,7 +136,7 @@ describe('method and body', () => {
     // Chromium's fetch sends a ReadableStream body only over HTTP/2 or QUIC; over this
     // HTTP/1.1 test server it rejects with "TypeError: Failed to fetch" before any request.
     context.skip(
-      'document' in globalThis || 'WorkerGlobalScope' in globalThis,
+      IN_BROWSER,
       "Chromium's fetch streams a request body only over HTTP/2 or QUIC, and the test server speaks HTTP/1.1 (fetch rejects before sending)",
     )
     const key = uniqueKey('opt-body-stream')

@@ -3,7 +3,7 @@
 // harness's.
 
 import { describe, expect, inject, it } from 'vitest'
-import { FETCH_RESENDS, attempts, header, headerBytes, requestLog, scriptUrl, signal, uniqueKey } from './support/script.js'
+import { FETCH_RESENDS, IN_BROWSER, attempts, header, headerBytes, requestLog, scriptUrl, signal, uniqueKey } from './support/script.js'
 
 const origin = inject('sseOrigin')
 const crossOrigin = inject('sseCrossOrigin')
@@ -99,7 +99,7 @@ describe('scriptable SSE server', () => {
     // `Origin` and `Access-Control-Request-*` are forbidden request headers: a browser drops the
     // script's values and sends its own (and preflights this OPTIONS request itself).
     context.skip(
-      'document' in globalThis || 'WorkerGlobalScope' in globalThis,
+      IN_BROWSER,
       'a browser sets Origin and Access-Control-Request-* itself (forbidden request headers); there every request of the suite to this server is cross-origin and goes through these CORS answers',
     )
     const key = uniqueKey('server-cors')

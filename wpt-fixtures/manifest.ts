@@ -1,3 +1,4 @@
+import type { Outcome } from './case-kit.js'
 import { cases } from './cases.js'
 
 // One entry per upstream test file of WPT `eventsource/` (WPT-NOTES §1), worker and pending-PR
@@ -187,6 +188,32 @@ const NO_FROM_STREAM = 'eventsource-plus/lite leaves out EventSource.fromReadabl
 export const liteExpectations: Record<string, Expectation> = Object.fromEntries(
   cases.filter((c) => c.name.startsWith('eventsource-from-readable-stream')).map((c) => [c.name, { skip: NO_FROM_STREAM }]),
 )
+
+/** How a case's outcome reads against the manifest: what a test runner reports for it. */
+export type Verdict = { status: 'pass' } | { status: 'skip'; reason: string } | { status: 'fail'; reason: string }
+
+/**
+ * The one reading of a manifest expectation, for every runner (wpt.suite.ts on each runtime,
+ * test/conformance.test.ts, `npm run conformance`). `outcome` is undefined when the case was not
+ * run (the manifest skips it). A documented failure is reported as skipped with its reason, never
+ * as passed, and must still fail: one that passes is a failure (update the manifest). A documented
+ * flaky behaviour is skipped when it failed this run. A case that skipped itself (a feature it
+ * tests is absent) is skipped with its own reason.
+ */
+export function judge(outcome: Outcome | undefined, expected: Expectation | undefined): Verdict {
+  if (expected !== undefined && 'skip' in expected) return { status: 'skip', reason: expected.skip }
+  if (outcome === undefined) return { status: 'fail', reason: 'the case did not run' }
+  if (expected !== undefined && 'fail' in expected) {
+    return outcome.status === 'fail'
+      ? { status: 'skip', reason: `known failure: ${expected.fail}` }
+      : { status: 'fail', reason: `documented failure no longer fails (update the manifest): ${expected.fail}` }
+  }
+  if (expected !== undefined && 'flaky' in expected && outcome.status === 'fail') {
+    return { status: 'skip', reason: `documented flaky behaviour failed this run: ${expected.flaky}` }
+  }
+  if (outcome.status === 'pass') return { status: 'pass' }
+  return { status: outcome.status, reason: outcome.message }
+}
 
 export function expectation(caseName: string, target: Target): Expectation | undefined {
   const full = FULL_TARGET[target]

@@ -25,14 +25,3 @@ export async function runTarget(
   })
   return { target, results }
 }
-
-/**
- * Whether a result is what the manifest expects: a pass, a skip the case itself decided (a feature
- * it tests is absent, e.g. fromReadableStream), a documented skip, a documented native failure, or
- * either outcome of a documented flaky native behaviour.
- */
-export function asExpected(result: Result): boolean {
-  if (result.expected === undefined) return result.status !== 'fail'
-  if ('flaky' in result.expected) return result.status !== 'skip'
-  return 'skip' in result.expected ? result.status === 'skip' : result.status === 'fail'
-}

@@ -111,6 +111,7 @@ const API_KEY = 'test-key'
 async function startReadmeServer(options: ServerOptions = {}): Promise<ReadmeServer> {
   const requests: SeenRequest[] = []
   let eventsGets = 0
+  let accountGets = 0
   let markFirstEvent: () => void = () => {}
   const firstEvent = new Promise<void>((resolve) => (markFirstEvent = resolve))
 
@@ -148,6 +149,14 @@ async function startReadmeServer(options: ServerOptions = {}): Promise<ReadmeSer
         const chunk = (content: string): string =>
           `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`
         stream(response, [chunk('Hello'), chunk(', '), chunk('world!'), 'data: [DONE]\n\n'], true)
+        return
+      }
+      case 'GET /account/stream': {
+        // The token recipe: two events and an end, then "token expired", then the rest.
+        accountGets++
+        if (accountGets === 1) stream(response, ['retry: 100\nid: 1\ndata: a\n\n', 'id: 2\ndata: b\n\n'], true)
+        else if (accountGets === 2) response.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":{"message":"token expired"}}')
+        else stream(response, [`id: 3\ndata: c after ${String(request.headers['last-event-id'])}\n\n`], false)
         return
       }
       case 'GET /feed':
@@ -395,6 +404,19 @@ const CHECKS: Record<string, Check[]> = {
         expect(stdoutLines(run)).toEqual([
           'end EventSource stream ended; reconnecting in 100 ms',
           'refused: 401 Bearer realm="example"',
+        ])
+      },
+    },
+  ],
+  'A token that expires while streaming': [
+    {
+      verify(run) {
+        expect(run.stopped).toBe(true)
+        expect(stdoutLines(run)).toEqual(['1 a', '2 b', 'token refreshed after 401', '3 c after 2'])
+        expect(run.requests.map((r) => [r.path, r.headers.authorization, r.headers['last-event-id']])).toEqual([
+          ['/account/stream', 'Bearer fresh-token', undefined],
+          ['/account/stream', 'Bearer fresh-token', '2'],
+          ['/account/stream', 'Bearer fresh-token', '2'],
         ])
       },
     },

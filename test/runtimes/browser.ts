@@ -1,5 +1,6 @@
 // Chromium targets: each test file, bundled as a classic script, runs in a fresh page — or, for the
-// Web Worker target, in a dedicated worker that page starts from the same script. Test files are
+// worker targets, in a dedicated worker that page starts, or a service worker it registers, from
+// the same script (a new browser context per file, so no registration outlives its file). Test files are
 // served by a small static server; the WPT suite instead runs from the WPT fixture server's
 // `/eventsource/runner.html`, so that its page (and worker) lives on the origin the ported cases
 // expect, as in upstream's `/eventsource/` directory.
@@ -47,9 +48,13 @@ export async function serveScripts(): Promise<StaticFiles> {
   }
 }
 
-/** Opens `pageUrl` (with `?worker` for the worker target) in a new context and waits for the
- *  file's result; anything that stops the page from reporting becomes an error of the file. */
-export async function runPage(browser: Browser, file: string, pageUrl: string, config: ShimConfig, worker: boolean, timeoutMs: number): Promise<FileResult> {
+/** Where in Chromium a test file runs: the page itself, a dedicated worker, a service worker. */
+export type BrowserScope = 'page' | 'worker' | 'serviceworker'
+
+/** Opens `pageUrl` (with `?worker` or `?serviceworker` for the worker targets) in a new context
+ *  and waits for the file's result; anything that stops the page from reporting becomes an error
+ *  of the file. */
+export async function runPage(browser: Browser, file: string, pageUrl: string, config: ShimConfig, scope: BrowserScope, timeoutMs: number): Promise<FileResult> {
   const context = await browser.newContext()
   const pageErrors: string[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -60,7 +65,7 @@ export async function runPage(browser: Browser, file: string, pageUrl: string, c
     const page = await context.newPage()
     page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`))
     page.on('crash', () => pageErrors.push('page crashed'))
-    await page.goto(worker ? `${pageUrl}?worker` : pageUrl)
+    await page.goto(scope === 'page' ? pageUrl : `${pageUrl}?${scope}`)
     const result = await Promise.race([
       page.evaluate(() => window.__runtimesDone),
       new Promise<never>((_, reject) => {

@@ -1,5 +1,5 @@
 // The runner semantics the suite relies on, checked wherever it runs: under vitest these pin
-// vitest's behaviour, under the shim (Node 20, Deno, Bun, Chromium page and worker) they prove
+// vitest's behaviour, under the shim (Deno, Bun, workerd, Chromium page and workers) they prove
 // the shim behaves the same — hook order, skips, `each`, concurrency and inject.
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest'

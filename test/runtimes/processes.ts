@@ -1,8 +1,8 @@
 // Small helpers for running a runtime binary and reading what it printed.
 
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
+import { ROOT } from './bundle.js'
 
 export interface Exit {
   code: number | null
@@ -48,15 +48,16 @@ export function describeExit(exit: Exit): string {
   return `exited with ${exit.signal ?? `code ${exit.code}`}${tail === '' ? '' : `:\n${tail}`}`
 }
 
-/** The `node` on PATH that is not one of node_modules' (npm scripts put node@24 first). */
-export function systemNode(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '' || dir.split(/[\\/]/).includes('node_modules')) continue
-    const candidate = join(dir, process.platform === 'win32' ? 'node.exe' : 'node')
-    if (existsSync(candidate)) return candidate
-  }
-  return undefined
-}
+/**
+ * The Node majors the package claims, each from its npm package (`node` and the `node22`/`node26`
+ * aliases). Named by path, not `node_modules/.bin/node`: the three packages each declare the bin
+ * `node`, and which one npm links there is npm's choice.
+ */
+export const NODE = {
+  node22: join(ROOT, 'node_modules', 'node22', 'bin', 'node'),
+  node24: join(ROOT, 'node_modules', 'node', 'bin', 'node'),
+  node26: join(ROOT, 'node_modules', 'node26', 'bin', 'node'),
+} as const
 
 /** First line of `<binary> --version`, or undefined when it does not run. */
 export async function versionOf(command: string, args: string[] = ['--version']): Promise<string | undefined> {

@@ -15,7 +15,7 @@ export interface Skip {
 
 export interface RuntimeReport {
   id: string
-  /** e.g. `Node 20.20.2 (system)`, `Chromium 147 (Web Worker)`. */
+  /** e.g. `Node 26.10.0`, `workerd 2026-11-23`, `Chromium 147.0.7727.0 (service worker)`. */
   label: string
   /** How the suites ran there: `vitest`, `vitest API shim`, … */
   runner: string

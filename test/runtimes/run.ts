@@ -1,12 +1,18 @@
 // `npm test`: the unit suite and the ported WPT cases on every runtime, then one summary.
 //
-//   Node 24, Node 22    vitest itself (test/runtimes/vitest.config.ts: every test file + wpt.suite.ts)
-//   Node 20 (system), Deno, Bun
-//                       each portable test file bundled with the vitest API shim, one process per file
-//   Chromium page, Chromium Web Worker
+//   Node 24, 22, 26     vitest itself (test/runtimes/vitest.config.ts: every test file + wpt.suite.ts;
+//                       test/conformance.test.ts, Chromium's own EventSource as the fixtures'
+//                       reference and the byte-level parser replays, on Node 24 only)
+//   Deno, Bun           each portable test file bundled with the vitest API shim, one process per file
+//   workerd             the same bundles as ES module Workers, one workerd process per file; the
+//                       Worker's fetch() runs the file (workerd allows I/O only inside a request)
+//   Chromium page, dedicated worker, service worker
 //                       the same bundles as classic scripts, one page (and worker) per file
 //   package             npm pack → install in a temp project → import/require from each runtime,
-//                       publint, attw
+//                       engine-strict install on each claimed Node, publint, attw, workerd
+//
+// Node 20 is not a target: it is past its end of life (2026-04-30) and eventsource-parser, the
+// one runtime dependency, declares `^22.12.0 || ^24.0.0 || >=26.0.0`.
 //
 // Portable test files: test/**/*.test.ts except test/node/** (Node-only by convention) and
 // test/conformance.test.ts (it drives Chromium itself), plus test/runtimes/wpt.suite.ts. The
@@ -16,7 +22,7 @@
 // Ends with the table, `N passed, N failed, N skipped` over everything, writes
 // reports/runtimes.json (runtimes.partial.json for a partial run), and exits non-zero if
 // anything failed or a runtime could not start.
-// `node … test/runtimes/run.ts node20 deno --files=decoding` runs only the runtimes named, and
+// `node … test/runtimes/run.ts workerd deno --files=decoding` runs only the runtimes named, and
 // only the matching test files in the shim runtimes.
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,11 +30,13 @@ import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startFixtureServer } from '../../wpt-fixtures/server.js'
 import { ROOT, bundleTestFile } from './bundle.js'
-import { launchChromium, runPage, serveScripts } from './browser.js'
+import { type BrowserScope, launchChromium, runPage, serveScripts } from './browser.js'
 import { runPackageChecks } from './package-smoke.js'
-import { describeExit, run, systemNode, versionOf } from './processes.js'
+import { NODE, describeExit, run, versionOf } from './processes.js'
+import { knownFailures } from './known-failures.js'
 import { type Failure, type RunReport, type RuntimeReport, type Skip, closingLine, summaryTable } from './report.js'
 import { type FileResult, RESULT_PREFIX, type ShimConfig } from './shim.js'
+import { WORKERD, startWorker } from './workerd.js'
 
 const WPT_SUITE = 'test/runtimes/wpt.suite.ts'
 /** `--files=<substring>`: only the portable test files whose path contains it (shim runtimes). */
@@ -58,6 +66,19 @@ interface Counts {
   skipped: number
   failures: Failure[]
   skips?: Skip[]
+}
+
+/** A file's results with this runtime's known failures (known-failures.ts) turned into skips
+ *  that carry their reason, and any of them that passed into a failure, so the list stays true. */
+function withKnownFailures(result: FileResult, known: Record<string, string>): FileResult {
+  const tests = result.tests.map((test) => {
+    const reason = known[`${result.file} > ${test.name}`]
+    if (reason === undefined) return test
+    if (test.status === 'fail') return { ...test, status: 'skip' as const, note: `known failure: ${reason}` }
+    if (test.status === 'pass') return { ...test, status: 'fail' as const, error: `a known failure passed: remove it from test/runtimes/known-failures.ts (${reason})` }
+    return test
+  })
+  return { ...result, tests }
 }
 
 function countFile(result: FileResult, counts: Counts): void {
@@ -151,7 +172,11 @@ type VitestJson = {
   testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }> }>
 }
 
-function vitestTarget(id: string, name: string, node: string): Target {
+/** The test file only one Node major runs (it drives Chromium's own EventSource, the same on
+ *  every Node): the WPT cases for this client run per runtime in wpt.suite.ts instead. */
+const ONCE = 'test/conformance.test.ts'
+
+function vitestTarget(id: string, name: string, node: string, options: { once: boolean }): Target {
   return {
     id,
     runner: 'vitest',
@@ -163,6 +188,7 @@ function vitestTarget(id: string, name: string, node: string): Target {
       const output = join(WORK, `${id}.json`)
       rmSync(output, { force: true })
       const args = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', VITEST_CONFIG, '--reporter=default', '--reporter=json', `--outputFile.json=${output}`]
+      if (!options.once) args.push('--exclude', ONCE)
       const exit = await run(node, args, { cwd: ROOT, env: { ...withoutColor(process.env), NO_COLOR: '1' }, timeoutMs: VITEST_TIMEOUT_MS })
       writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), exit.stdout + exit.stderr)
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
@@ -180,7 +206,7 @@ function vitestTarget(id: string, name: string, node: string): Target {
           results.tests.push({ name: a.fullName, status, ms: 0, ...(status === 'fail' ? { error: (a.failureMessages ?? []).join('\n').split('\n').slice(0, 8).join('\n') } : {}) })
         }
         if (file.status === 'failed' && !results.tests.some((t) => t.status === 'fail')) results.errors.push(file.message || 'the file failed')
-        countFile(results, counts)
+        countFile(withKnownFailures(results, knownFailures[id] ?? {}), counts)
       }
       // Unhandled errors, a crash or a missing report: vitest failed without a failing test.
       if (exit.code !== 0 && counts.failed === 0) {
@@ -214,8 +240,9 @@ function processTarget(id: string, probe: () => Promise<string | undefined>, com
         logLines.push(`==== ${file}\n${exit.stdout}${exit.stderr}`)
         const line = exit.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
         const result: FileResult = line === undefined ? { file, tests: [], errors: [`no result: ${describeExit(exit)}`] } : (JSON.parse(line.slice(RESULT_PREFIX.length)) as FileResult)
-        countFile(result, counts)
-        log(fileLine(result, seconds))
+        const judged = withKnownFailures(result, knownFailures[id] ?? {})
+        countFile(judged, counts)
+        log(fileLine(judged, seconds))
       }
       writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), logLines.join('\n'))
       return counts
@@ -223,7 +250,47 @@ function processTarget(id: string, probe: () => Promise<string | undefined>, com
   }
 }
 
-function browserTarget(id: string, kind: string, worker: boolean, shim: () => ShimEnvironment): Target {
+/** workerd: each bundled test file as an ES module Worker in a workerd process of its own. */
+function workerdTarget(bundles: () => Map<string, string | { error: string }>): Target {
+  return {
+    id: 'workerd',
+    runner: 'vitest API shim',
+    // `workerd --version` prints e.g. `workerd 2026-11-23`: the date it supports up to.
+    probe: () => versionOf(WORKERD),
+    run: async () => {
+      const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      const logLines: string[] = []
+      for (const [file, path] of bundles()) {
+        const [result, seconds] = await timed(async (): Promise<FileResult> => {
+          if (typeof path !== 'string') return { file, tests: [], errors: [path.error] }
+          let worker: Awaited<ReturnType<typeof startWorker>> | undefined
+          try {
+            worker = await startWorker(path)
+            const response = await fetch(worker.origin, { signal: AbortSignal.timeout(FILE_TIMEOUT_MS) })
+            const text = await response.text()
+            if (!response.ok) return { file, tests: [], errors: [`the Worker answered ${response.status}: ${text.slice(0, 2000)}\n${worker.output().slice(-2000)}`] }
+            return JSON.parse(text) as FileResult
+          } catch (error) {
+            return { file, tests: [], errors: [`workerd: ${error instanceof Error ? error.message : String(error)}${worker === undefined ? '' : `\n${worker.output().slice(-2000)}`}`] }
+          } finally {
+            logLines.push(`==== ${file}\n${worker?.output() ?? ''}`)
+            await worker?.close()
+          }
+        })
+        const judged = withKnownFailures(result, knownFailures.workerd ?? {})
+        countFile(judged, counts)
+        log(fileLine(judged, seconds))
+      }
+      writeFileSync(join(REPORTS, 'runtimes', 'workerd.log'), logLines.join('\n'))
+      return counts
+    },
+  }
+}
+
+/** The global object's class in each Chromium scope. */
+const REALM: Record<BrowserScope, string> = { page: 'Window', worker: 'DedicatedWorkerGlobalScope', serviceworker: 'ServiceWorkerGlobalScope' }
+
+function browserTarget(id: string, kind: string, scope: BrowserScope, shim: () => ShimEnvironment): Target {
   let browserVersion: string | undefined
   return {
     id,
@@ -241,6 +308,8 @@ function browserTarget(id: string, kind: string, worker: boolean, shim: () => Sh
     },
     run: async () => {
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
+      // A page prints nothing to keep: the log holds each file's result as the page reported it.
+      const logLines: string[] = []
       const scripts = await serveScripts()
       const browser = await launchChromium()
       try {
@@ -254,7 +323,7 @@ function browserTarget(id: string, kind: string, worker: boolean, shim: () => Sh
             }
             if (file !== WPT_SUITE) {
               const page = scripts.pageFor(file.replace(/[^\w.-]+/g, '_'), script)
-              return runPage(browser, file, page, shim().config, worker, FILE_TIMEOUT_MS)
+              return runPage(browser, file, page, shim().config, scope, FILE_TIMEOUT_MS)
             }
             // The WPT cases run on the fixture origin, with the browser's expectations.
             const fixtures = await startFixtureServer({ runnerScript: script })
@@ -269,15 +338,21 @@ function browserTarget(id: string, kind: string, worker: boolean, shim: () => Sh
                 // while the server saw it answered in full. Three at a time: none in 12 runs.
                 maxConcurrency: Math.min(base.maxConcurrency, 3),
               }
-              return await runPage(browser, file, `${fixtures.base}/eventsource/runner.html`, config, worker, FILE_TIMEOUT_MS)
+              return await runPage(browser, file, `${fixtures.base}/eventsource/runner.html`, config, scope, FILE_TIMEOUT_MS)
             } finally {
               await fixtures.close()
             }
           })
-          countFile(result, counts)
-          log(fileLine(result, seconds))
+          // A worker that failed to start would leave the page to run nothing; one that ran the
+          // file anywhere else than asked would pass for the wrong scope.
+          if (result.tests.length > 0 && result.realm !== REALM[scope]) result.errors.push(`ran in ${result.realm ?? 'an unknown realm'}, not in ${REALM[scope]}`)
+          logLines.push(`==== ${file}\n${JSON.stringify(result, null, 1)}`)
+          const judged = withKnownFailures(result, knownFailures[id] ?? {})
+          countFile(judged, counts)
+          log(fileLine(judged, seconds))
         }
       } finally {
+        writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), logLines.join('\n'))
         await browser.close()
         await scripts.close()
       }
@@ -293,23 +368,18 @@ mkdirSync(join(REPORTS, 'runtimes'), { recursive: true })
 mkdirSync(join(WORK, 'bundles'), { recursive: true })
 
 let shim: ShimEnvironment | undefined
-/** Test file → bundle path, or why it could not be bundled. */
+/** Test file → bundle path, or why it could not be bundled (Deno and Bun; workerd). */
 const processBundles = new Map<string, string | { error: string }>()
+const workerdBundles = new Map<string, string | { error: string }>()
 const needShim = (): ShimEnvironment => {
   if (shim === undefined) throw new Error('shim environment not started')
   return shim
 }
 
-const node20 = systemNode()
 const targets: Target[] = [
-  vitestTarget('node24', 'Node', bin('node')),
-  vitestTarget('node22', 'Node', join(ROOT, 'node_modules/node22/bin/node')),
-  processTarget(
-    'node20',
-    async () => (node20 === undefined ? undefined : `Node ${(await versionOf(node20))?.replace(/^v/, '')} (system)`),
-    () => [node20 as string, '--enable-source-maps'],
-    () => processBundles,
-  ),
+  vitestTarget('node24', 'Node', NODE.node24, { once: true }),
+  vitestTarget('node22', 'Node', NODE.node22, { once: false }),
+  vitestTarget('node26', 'Node', NODE.node26, { once: false }),
   processTarget(
     'deno',
     async () => (await versionOf(bin('deno')))?.replace(/^deno /, 'Deno ').replace(/ \(.*$/, ''),
@@ -320,15 +390,17 @@ const targets: Target[] = [
     const version = await versionOf(bin('bun'))
     return version === undefined ? undefined : `Bun ${version}`
   }, () => [bin('bun')], () => processBundles),
-  browserTarget('chromium', 'page', false, needShim),
-  browserTarget('worker', 'dedicated Web Worker', true, needShim),
+  workerdTarget(() => workerdBundles),
+  browserTarget('chromium', 'page', 'page', needShim),
+  browserTarget('worker', 'dedicated Web Worker', 'worker', needShim),
+  browserTarget('serviceworker', 'service worker', 'serviceworker', needShim),
   {
     id: 'package',
     runner: 'npm pack + smoke tests',
     probe: async () => 'npm package (all runtimes)',
     run: async () => {
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
-      const result = await runPackageChecks({ node20, log })
+      const result = await runPackageChecks({ log })
       countFile(result, counts)
       return counts
     },
@@ -339,19 +411,21 @@ const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const selected = wanted.length === 0 ? targets : targets.filter((t) => wanted.includes(t.id))
 const reports: RuntimeReport[] = []
 try {
-  if (selected.some((t) => ['node20', 'deno', 'bun', 'chromium', 'worker'].includes(t.id))) {
+  if (selected.some((t) => t.runner === 'vitest API shim')) {
     shim = await startShimEnvironment()
-    if (selected.some((t) => ['node20', 'deno', 'bun'].includes(t.id))) {
+    const bundleAll = async (flavour: 'process' | 'workerd', into: Map<string, string | { error: string }>, config: ShimConfig): Promise<void> => {
       for (const file of portableFiles()) {
-        const path = join(WORK, 'bundles', `${file.replace(/[^\w.-]+/g, '_')}.mjs`)
+        const path = join(WORK, 'bundles', `${file.replace(/[^\w.-]+/g, '_')}.${flavour}.mjs`)
         try {
-          writeFileSync(path, await bundleTestFile(file, 'process', shim.config))
-          processBundles.set(file, path)
+          writeFileSync(path, await bundleTestFile(file, flavour, config))
+          into.set(file, path)
         } catch (error) {
-          processBundles.set(file, { error: `could not bundle: ${error instanceof Error ? error.message : String(error)}` })
+          into.set(file, { error: `could not bundle: ${error instanceof Error ? error.message : String(error)}` })
         }
       }
     }
+    if (selected.some((t) => t.id === 'deno' || t.id === 'bun')) await bundleAll('process', processBundles, shim.config)
+    if (selected.some((t) => t.id === 'workerd')) await bundleAll('workerd', workerdBundles, shim.config)
   }
   for (const target of selected) {
     log(`\n▶ ${target.id}`)

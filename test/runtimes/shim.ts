@@ -1,6 +1,6 @@
-// The vitest API for runtimes vitest itself does not run on (Node 20, Deno, Bun, a Chromium page,
-// a dedicated Web Worker). `bundle.ts` bundles each test file with `vitest` resolved to this
-// module, so the test files stay exactly as vitest runs them on Node 22/24.
+// The vitest API for runtimes vitest itself does not run on (Deno, Bun, workerd, a Chromium page,
+// a dedicated Web Worker, a service worker). `bundle.ts` bundles each test file with `vitest`
+// resolved to this module, so the test files stay exactly as vitest runs them on Node.
 //
 // `expect` and `vi` are vitest's own (bundled from its dist, they need no runner); this module
 // only adds what needs a runner: collecting describe/it/hooks, running them in order with
@@ -39,6 +39,9 @@ export interface FileResult {
   tests: TestResult[]
   /** Errors outside any test (the file failed to load, a hook, an unhandled rejection). */
   errors: string[]
+  /** The global object's class where the file ran (`Window`, `ServiceWorkerGlobalScope`, …), so
+   *  the orchestrator can check a worker target really ran in that kind of worker. */
+  realm?: string
 }
 
 /** The line a process runtime prints its FileResult on. */
@@ -478,7 +481,7 @@ class Runner {
 export async function runFile(file: string, load: () => Promise<unknown>): Promise<FileResult> {
   const unhandled: string[] = []
   const stopWatching = watchUnhandled((error) => unhandled.push(`unhandled: ${describeError(error)}`))
-  const result: FileResult = { file, tests: [], errors: [] }
+  const result: FileResult = { file, tests: [], errors: [], realm: Object.getPrototypeOf(globalThis)?.constructor?.name }
   try {
     await load()
     await Promise.all(collecting)
@@ -552,34 +555,79 @@ declare global {
   }
 }
 
+/** workerd: the Worker's `fetch()` loads this module, runs the file and answers with its result as
+ *  JSON. workerd allows no I/O or timers at a module's top level, only inside a request. */
+export async function workerResponse(file: string, load: () => Promise<unknown>): Promise<Response> {
+  return new Response(JSON.stringify(await runFile(file, load)), { headers: { 'Content-Type': 'application/json' } })
+}
+
+/** What a worker's `message` event offers: a service worker answers through `source` and is
+ *  kept alive by `waitUntil`; a dedicated worker answers with its global `postMessage`. */
+interface WorkerMessageEvent extends MessageEvent {
+  waitUntil?(promise: Promise<unknown>): void
+}
+
 /** A Chromium page runs the file itself; with `?worker` in its URL it runs it in a dedicated
- *  worker made from this same script, handing it the configuration in the first message. */
+ *  worker made from this same script, with `?serviceworker` in a service worker registered from
+ *  it; either way it hands the worker the configuration in the first message. */
 export function runInBrowser(file: string, load: () => Promise<unknown>): void {
   const scope = globalThis as unknown as {
     document?: Document
-    postMessage(message: unknown): void
-    addEventListener(type: 'message', fn: (event: MessageEvent) => void, options?: { once: boolean }): void
+    postMessage?(message: unknown): void
+    addEventListener(type: 'message', fn: (event: WorkerMessageEvent) => void, options?: { once: boolean }): void
   }
   if (scope.document === undefined) {
+    // A service worker must add its message listener while its script first runs.
     scope.addEventListener(
       'message',
       (event) => {
         globalThis.__runtimesShim = event.data as ShimConfig
-        void runFile(file, load).then((result) => scope.postMessage(result))
+        const done = runFile(file, load).then((result) => {
+          const reply = event.source ?? scope
+          ;(reply as { postMessage(message: unknown): void }).postMessage(result)
+        })
+        // Without it Chromium may stop an idle service worker mid-file (30 s without an event).
+        event.waitUntil?.(done)
       },
       { once: true },
     )
     return
   }
-  if (!new URLSearchParams(location.search).has('worker')) {
+  const params = new URLSearchParams(location.search)
+  const script = (document.currentScript as HTMLScriptElement).src
+  const fail = (error: string): FileResult => ({ file, tests: [], errors: [error] })
+  if (params.has('serviceworker')) {
+    window.__runtimesDone = (async () => {
+      try {
+        const registration = await navigator.serviceWorker.register(script)
+        const worker = registration.installing ?? registration.waiting ?? registration.active
+        if (worker === null) return fail('service worker: the registration has no worker')
+        if (worker.state !== 'activated') {
+          await new Promise<void>((resolve, reject) =>
+            worker.addEventListener('statechange', () => {
+              if (worker.state === 'activated') resolve()
+              if (worker.state === 'redundant') reject(new Error('the service worker became redundant (its script threw?)'))
+            }),
+          )
+        }
+        return await new Promise<FileResult>((resolve) => {
+          navigator.serviceWorker.addEventListener('message', (event: MessageEvent<FileResult>) => resolve(event.data), { once: true })
+          worker.postMessage(config())
+        })
+      } catch (error) {
+        return fail(`service worker: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    })()
+    return
+  }
+  if (!params.has('worker')) {
     window.__runtimesDone = runFile(file, load)
     return
   }
-  const script = (document.currentScript as HTMLScriptElement).src
   window.__runtimesDone = new Promise<FileResult>((resolve) => {
     const worker = new Worker(script)
     worker.addEventListener('message', (event: MessageEvent<FileResult>) => resolve(event.data))
-    worker.addEventListener('error', (event) => resolve({ file, tests: [], errors: [`worker error: ${event.message}`] }))
+    worker.addEventListener('error', (event) => resolve(fail(`worker error: ${event.message}`)))
     worker.postMessage(config())
   })
 }

@@ -46,6 +46,15 @@ function base64Decode(base64: string): Uint8Array {
  */
 export const FETCH_RESENDS: number = 'Deno' in globalThis ? 1 : 0
 
+/**
+ * Whether the tests run in a browser (a page or any kind of worker), where fetch() is the
+ * browser's: it sets Origin and CORS headers itself, buffers bodies ahead of the reader and
+ * streams a request body only over HTTP/2. workerd also has a `WorkerGlobalScope`, but its fetch
+ * is a server's (navigator.userAgent is `Cloudflare-Workers` there).
+ */
+export const IN_BROWSER: boolean =
+  ('document' in globalThis || 'WorkerGlobalScope' in globalThis) && globalThis.navigator?.userAgent !== 'Cloudflare-Workers'
+
 /** A `destroyBeforeHeaders` attempt with `resends` left unset gets this
  *  runtime's FETCH_RESENDS, so that each such attempt reaches the client as
  *  exactly one network error wherever the test runs. */

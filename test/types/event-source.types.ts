@@ -8,7 +8,9 @@ import {
   EventSourceErrorEvent,
   EventStreamError,
   fetchEvents,
+  type ErrorKind,
   type EventSourceInit,
+  type RequestContext,
   type RetryContext,
   type RetryDecision,
   type StreamEvent,
@@ -56,7 +58,38 @@ export function typeTests(): void {
     type _will = Expect<Equal<typeof e.willReconnect, boolean>>
     type _delay = Expect<Equal<typeof e.reconnectDelay, number | undefined>>
     type _message = Expect<Equal<typeof e.message, string>>
+    // Issue 16: a discriminant to switch on. Issue 18: the refused body, and `code` as eventsource names it.
+    type _kind = Expect<Equal<typeof e.kind, ErrorKind>>
+    type _kinds = Expect<Equal<ErrorKind, 'end' | 'network' | 'timeout' | 'status' | 'content-type' | 'overflow' | 'aborted'>>
+    type _body = Expect<Equal<typeof e.body, string | undefined>>
+    type _code = Expect<Equal<typeof e.code, number | undefined>>
+    switch (e.kind) {
+      case 'status':
+      case 'content-type':
+      case 'end':
+      case 'network':
+      case 'timeout':
+      case 'overflow':
+      case 'aborted':
+        break
+      default: {
+        const exhaustive: never = e.kind
+        void exhaustive
+      }
+    }
   })
+  // Issue 18: the providers are told about the request they make.
+  const withContext: EventSourceInit = {
+    headers: (context) => {
+      type _context = Expect<Equal<typeof context, RequestContext>>
+      type _attempt = Expect<Equal<typeof context.attempt, number>>
+      type _status = Expect<Equal<typeof context.status, number | undefined>>
+      return { Authorization: `Bearer ${context.lastEventId}` }
+    },
+    body: async ({ attempt }) => JSON.stringify({ attempt }),
+    errorBodyLimit: 1024,
+  }
+  void withContext
   es.onmessage = (e) => {
     type _event = Expect<Equal<typeof e, MessageEvent<string>>>
   }
@@ -125,6 +158,8 @@ export function typeTests(): void {
     if (error instanceof EventStreamError) {
       type _status = Expect<Equal<typeof error.status, number | undefined>>
       type _response = Expect<Equal<typeof error.response, Response | undefined>>
+      type _kind = Expect<Equal<typeof error.kind, ErrorKind>>
+      type _body = Expect<Equal<typeof error.body, string | undefined>>
     }
   })
 }

@@ -9,6 +9,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
 import type { ConnectionError } from './connection.js'
+import { connect, type SourceConnection } from './connect.js' // issue 17: share, lifecycle
 import { resolveConnectionOptions } from './connection-options.js'
 import { EventTargetSink } from './dom-sink.js'
 import { errorInit, EventSourceErrorEvent } from './errors.js'
@@ -16,7 +17,6 @@ import type { EventHandler } from './event-handler.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import type { Provider, RequestContext } from './request.js'
 import { resolveRetryPolicy, type RetryOptions } from './retry.js'
-import { connect, type SourceConnection } from './connect.js' // issue 17: share, lifecycle
 import { parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
 

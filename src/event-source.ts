@@ -8,7 +8,8 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#the-eventsource-interface
  */
-import { Connection, type ConnectionError } from './connection.js'
+import type { ConnectionError } from './connection.js'
+import { connect, type SourceConnection } from './connect.js' // issue 17: share, lifecycle
 import { resolveConnectionOptions } from './connection-options.js'
 import { EventTargetSink } from './dom-sink.js'
 import { errorInit, EventSourceErrorEvent } from './errors.js'
@@ -81,6 +82,29 @@ export interface EventSourceInit {
    * 0 reads nothing.
    */
   errorBodyLimit?: number
+  /**
+   * `EventSource` from `eventsource-plus/share` only (issue 17): share one
+   * network connection with the sources of every tab of this origin that
+   * have the same URL, `withCredentials` and `share` value (`true`, or a
+   * string naming a group). One tab holds it and, when that tab goes, another
+   * takes over, resuming with `Last-Event-ID`. Function options run in the tab
+   * holding it. Without Web Locks or `BroadcastChannel` (Bun), or from the
+   * main entry: an ordinary connection. Default false.
+   *
+   * @example
+   * ```ts
+   * import { EventSource } from 'eventsource-plus/share'
+   * const source = new EventSource('/events', { share: true })
+   * ```
+   */
+  share?: boolean | string
+  /**
+   * `EventSource` only (issue 17). After the document has been hidden this
+   * many ms, close the connection quietly (no `error`); when it is visible
+   * again, reconnect with `Last-Event-ID`. Not with `share`. Default 0: off
+   * (the spec keeps streams open in hidden tabs).
+   */
+  pauseWhenHidden?: number
 }
 
 /** The events an {@link EventSource} fires besides custom ones. */
@@ -134,7 +158,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
 
   readonly #url: string
   readonly #withCredentials: boolean
-  readonly #connection: Connection
+  readonly #connection: SourceConnection
   readonly #sink: EventSink
 
   /**
@@ -166,7 +190,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
     }
     this.#withCredentials = connectionOptions.withCredentials
     this.#sink = new EventSink(this)
-    this.#connection = new Connection(connectionOptions, this.#sink)
+    this.#connection = connect(connectionOptions, this.#sink, options.share, options.pauseWhenHidden) // issue 17
 
     const signal = options.signal
     if (signal?.aborted) {

@@ -227,7 +227,7 @@ export {}
 const aliasPlugin: Plugin = {
   name: 'eventsource-plus-source',
   setup(build) {
-    build.onResolve({ filter: /^eventsource-plus(\/polyfill|\/lite)?$/ }, (args) => ({
+    build.onResolve({ filter: /^eventsource-plus(\/polyfill|\/lite|\/share)?$/ }, (args) => ({
       path: join(ROOT, 'src', args.path === 'eventsource-plus' ? 'index.ts' : `${args.path.slice('eventsource-plus/'.length)}.ts`),
     }))
   },
@@ -540,6 +540,7 @@ describe('README.md ```ts snippets type-check', () => {
             'eventsource-plus': [join(ROOT, 'src', 'index.ts')],
             'eventsource-plus/polyfill': [join(ROOT, 'src', 'polyfill.ts')],
             'eventsource-plus/lite': [join(ROOT, 'src', 'lite.ts')],
+            'eventsource-plus/share': [join(ROOT, 'src', 'share.ts')],
           },
         },
         include: [join(dir, '*.ts')],

@@ -1,0 +1,288 @@
+/**
+ * The `share` option (issue 17): the sources of every tab of an origin with
+ * the same URL, `withCredentials` and share key hold one network connection
+ * between them. Only in the `eventsource-plus/share` entry (share.ts).
+ *
+ * The protocol, per key, over a Web Lock and a `BroadcastChannel` of the same
+ * name:
+ *
+ * - Each realm has one {@link Hub} per key, which every local source joins.
+ *   The hub that holds the lock (the leader) runs the one {@link Connection};
+ *   its sink posts what happens on the channel and delivers it locally, by
+ *   the same code that delivers what followers receive.
+ * - Events are numbered, and the leader's numbering is anchored to the last
+ *   event ID: a connection resuming after ID `x` numbers its first event one
+ *   past the event that set `x`. Every hub delivers an event only when its
+ *   number is past the last it delivered. So when the leader goes (closed,
+ *   navigated, crashed: the browser frees its lock), the next hub to get the
+ *   lock reconnects with the ID of the last event *it* delivered, and what
+ *   the server resends is dropped where it was already seen, even in a tab
+ *   that saw more than the new leader, or a message of the old leader that
+ *   arrives after the hand-over. A stream without IDs cannot resume: its new
+ *   connection numbers on from the last event this hub delivered.
+ * - `open` and `error` are posted as they happen; a joining hub asks (`hello`)
+ *   and the leader answers `open` when connected. A hand-over is quiet:
+ *   sources that are OPEN stay so, and only a failing new connection fires
+ *   `error`.
+ * - A hub closes with its last source: the leader closes its connection and
+ *   frees the lock, so another tab that still wants the stream takes it over.
+ */
+import type { EventSourceMessage } from 'eventsource-parser'
+import { type ChunkEvents, Connection, type ConnectionError, type ConnectionOptions, type ConnectionSink } from './connection.js'
+import { sharing, type SourceConnection } from './connect.js'
+import { watchLifecycle } from './lifecycle.js'
+import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
+import { DEFAULT_RETRY_DELAY } from './retry.js'
+
+/** What goes over the channel. */
+type Message =
+  | { t: 'hello' }
+  | { t: 'open' }
+  /** `error`, its response as status and content type (a Response does not clone). */
+  | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
+  /**
+   * One chunk's events, numbered from `k`: [message, lastEventId] pairs, the
+   * origin, the last event ID after the chunk and the reconnection time.
+   */
+  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; r: number }
+
+/**
+ * Turns the `share` option on for this realm (eventsource-plus/share calls it
+ * on import). Where Web Locks or `BroadcastChannel` are missing, sources keep
+ * connections of their own.
+ */
+export function enableSharing(): void {
+  sharing.share = (options, sink, key) =>
+    typeof BroadcastChannel === 'function' && globalThis.navigator?.locks !== undefined
+      ? new SharedSource(`eventsource-plus ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink)
+      : undefined
+}
+
+/** A realm's hubs by key: sources of one tab share one too. */
+const hubs = new Map<string, Hub>()
+
+/** The number of an event and the ID it left, as one cursor: where a stream with that ID resumes. */
+class Cursor {
+  /** The number of the last event. */
+  n = 0
+  /** The last event ID string, and the number of the event that set it. */
+  id: string
+  at = 0
+
+  constructor(id: string) {
+    this.id = id
+  }
+
+  /** Event `n` carried `id`. */
+  step(n: number, id: string): void {
+    this.n = n
+    if (id !== this.id) {
+      this.id = id
+      this.at = n
+    }
+  }
+}
+
+/** One key's sources in this realm, and the connection while this realm holds the lock. */
+class Hub implements ConnectionSink {
+  readonly sources = new Set<SharedSource>()
+  /** What this realm delivered. */
+  readonly seen: Cursor
+  /** The leader's own stream: what its connection numbered, and the ID it resumes from. */
+  stream: Cursor | undefined
+  connection: Connection | undefined
+  reconnectionTime: number
+  readonly #name: string
+  readonly #options: ConnectionOptions
+  readonly #channel: BroadcastChannel
+  readonly #abort = new AbortController()
+  #release: (() => void) | undefined
+
+  constructor(name: string, options: ConnectionOptions) {
+    this.#name = name
+    this.#options = options
+    this.seen = new Cursor(options.lastEventId ?? '')
+    this.reconnectionTime = options.retry?.delay ?? DEFAULT_RETRY_DELAY
+    this.#channel = new BroadcastChannel(name)
+    this.#channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
+    // Held until the hub closes; the browser frees it when the tab goes.
+    navigator.locks
+      .request(name, { signal: this.#abort.signal }, () => new Promise<void>((release) => this.#lead(release)))
+      .catch(ignore)
+  }
+
+  /** This realm got the lock: connect, resuming after the last event it delivered. */
+  #lead(release: () => void): void {
+    this.#release = release
+    // Granted as the last source left: pass it on.
+    if (this.sources.size === 0) return release()
+    const seen = this.seen
+    this.stream = Object.assign(new Cursor(seen.id), seen)
+    // Function options (headers, body) run here, in the tab holding the connection.
+    this.connection = watchLifecycle(new Connection({ ...this.#options, lastEventId: seen.id }, this))
+    this.connection.start()
+  }
+
+  /** A source joined: tell it whether the stream is open, in a task (as `open` is fired). */
+  hello(): void {
+    this.#post({ t: 'hello' })
+    this.#receive({ t: 'hello' })
+  }
+
+  leave(source: SharedSource): void {
+    this.sources.delete(source)
+    if (this.sources.size > 0) return
+    hubs.delete(this.#name)
+    this.connection?.close()
+    this.#release?.()
+    this.#abort.abort()
+    this.#channel.close()
+  }
+
+  // The leader's sink: each report goes to the other realms, then here.
+
+  open(): void {
+    const stream = this.stream as Cursor
+    // A chunk of only `id:` lines dispatches nothing, but moved the ID sent.
+    stream.step(stream.n, (this.connection as Connection).lastEventId)
+    // A stream with an ID resumes after the event that set it; one without
+    // starts afresh, after everything this realm has seen.
+    stream.n = stream.id === '' ? this.seen.n : stream.at
+    this.#send({ t: 'open' })
+  }
+
+  dispatch(chunk: ChunkEvents): Promise<void> | undefined {
+    const stream = this.stream as Cursor
+    const connection = this.connection as Connection
+    const first = stream.n + 1
+    const pending = chunk.pending.slice()
+    for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
+    // An `id:` with no event after it moved the ID too.
+    stream.step(stream.n, connection.lastEventId)
+    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, r: connection.reconnectionTime })
+  }
+
+  queueTask(step: () => void): void {
+    setTimeout(step, 0)
+  }
+
+  error(error: ConnectionError): void {
+    const { response, ...rest } = error
+    this.#post({ t: 'error', e: rest as ConnectionError, s: response?.status, c: response?.headers.get('content-type') })
+    this.#receive({ t: 'error', e: error })
+  }
+
+  #send(message: Message): Promise<void> | undefined {
+    this.#post(message)
+    return this.#receive(message)
+  }
+
+  #post(message: Message): void {
+    try {
+      this.#channel.postMessage(message)
+    } catch {
+      // An error's cause that cannot be cloned goes as its text.
+      const error = (message as { e: ConnectionError }).e
+      error.cause = String(error.cause)
+      this.#channel.postMessage(message)
+    }
+  }
+
+  /** A report, from the channel or this realm's own connection: deliver what is new. */
+  #receive(message: Message): Promise<void> | undefined {
+    if (message.t === 'hello') {
+      if (this.connection?.readyState === OPEN) this.#send({ t: 'open' })
+      return undefined
+    }
+    let fresh: Array<EventSourceMessage | string> | undefined
+    if (message.t === 'events') {
+      const { p: pending, i: id } = message
+      const seen = this.seen
+      fresh = []
+      let n = message.k
+      for (let index = 0; index < pending.length; index += 2, n++) {
+        if (n <= seen.n) continue
+        seen.step(n, pending[index + 1] as string)
+        fresh.push(pending[index] as EventSourceMessage, pending[index + 1] as string)
+      }
+      if (n - 1 === seen.n) seen.step(seen.n, id)
+      this.reconnectionTime = message.r
+    }
+    const delivering: Array<Promise<void> | undefined> = []
+    for (const source of this.sources) delivering.push(source.take(message, fresh))
+    // The leader reads on once every local source has dispatched the chunk.
+    return Promise.all(delivering) as Promise<unknown> as Promise<void>
+  }
+}
+
+/**
+ * One `EventSource`'s view of its hub: the same surface as a
+ * {@link Connection}, with its own readyState, fed by the hub.
+ */
+class SharedSource implements ChunkEvents, SourceConnection {
+  readyState: ReadyState = CONNECTING
+  lastEventId: string
+  pending: Array<EventSourceMessage | string> = []
+  origin = ''
+  readonly #hub: Hub
+  readonly #sink: ConnectionSink
+
+  constructor(name: string, options: ConnectionOptions, sink: ConnectionSink) {
+    let hub = hubs.get(name)
+    if (hub === undefined) hubs.set(name, (hub = new Hub(name, options)))
+    this.#hub = hub
+    this.#sink = sink
+    this.lastEventId = hub.seen.id
+  }
+
+  get reconnectionTime(): number {
+    return this.#hub.reconnectionTime
+  }
+
+  /** Whether to dispatch more of a chunk: not after close(). */
+  get active(): boolean {
+    return this.readyState !== CLOSED
+  }
+
+  start(): void {
+    this.#hub.sources.add(this)
+    setTimeout(() => this.readyState !== CLOSED && this.#hub.hello(), 0)
+  }
+
+  /** Detaches this source only; the last one of the realm closes the hub. */
+  close(): void {
+    if (this.readyState === CLOSED) return
+    this.readyState = CLOSED
+    this.#hub.leave(this)
+  }
+
+  /** A report of the hub, as the connection would make it to this source. */
+  take(message: Message, fresh: Array<EventSourceMessage | string> | undefined): Promise<void> | undefined {
+    if (this.readyState === CLOSED) return undefined
+    if (message.t === 'open') {
+      // Only a change fires: a hand-over, or the answer to another tab's hello, does not.
+      if (this.readyState === CONNECTING) {
+        this.readyState = OPEN
+        this.#sink.open(undefined as unknown as Response)
+      }
+    } else if (message.t === 'error') {
+      const { e: error, s: status } = message
+      this.readyState = error.willReconnect ? CONNECTING : CLOSED
+      if (this.readyState === CLOSED) this.#hub.leave(this)
+      this.#sink.error(
+        status === undefined
+          ? error
+          : { ...error, response: new Response(null, { status, headers: message.c == null ? {} : { 'content-type': message.c } }) },
+      )
+    } else if (message.t === 'events' && this.readyState === OPEN && fresh !== undefined) {
+      this.lastEventId = this.#hub.seen.id
+      if (fresh.length === 0) return undefined
+      this.pending = fresh
+      this.origin = message.o
+      return this.#sink.dispatch(this)
+    }
+    return undefined
+  }
+}
+
+function ignore(): void {}

@@ -1,0 +1,131 @@
+// The server of test/node/tabs.test.ts: one origin on 127.0.0.1 serving the tab page, the library
+// bundled for it, and numbered event streams that resume after `Last-Event-ID`, logging every
+// request (the tab that made it, its Last-Event-ID, when) so a test can count connections.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import * as esbuild from 'esbuild'
+
+export interface LoggedStreamRequest {
+  key: string
+  /** The `x-tab` header: the tab whose function `headers` option ran. */
+  tab: string | undefined
+  lastEventId: string | undefined
+  /** `performance.now()` of this process. */
+  at: number
+  /** The highest event number any earlier response had written: what the server resends is this minus Last-Event-ID. */
+  sentBefore: number
+  closedAt?: number
+}
+
+export interface StreamState {
+  /** The highest event number written to any response. */
+  sent: number
+  requests: LoggedStreamRequest[]
+  released: boolean
+  waiters: Array<() => void>
+}
+
+export interface TabsServer {
+  origin: string
+  page(name: string): string
+  stream(key: string): StreamState
+  /** Lets `/events/<key>?gated` start sending. */
+  release(key: string): void
+  close(): Promise<void>
+}
+
+/** The page's script: the share entry, as `window.ES`. */
+async function bundleClient(): Promise<string> {
+  const result = await esbuild.build({
+    stdin: {
+      contents: `import { EventSource } from ${JSON.stringify(fileURLToPath(new URL('../../src/share.ts', import.meta.url)))}; globalThis.ES = EventSource`,
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0]?.text ?? ''
+}
+
+/**
+ * `/events/<key>?total=&batch=&every=&idEvery=&end=&retry=&gated`: events `n` (data `n`; id `n`
+ * when `idEvery` divides it, default every event) from
+ * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
+ * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`.
+ */
+export async function startTabsServer(): Promise<TabsServer> {
+  const client = await bundleClient()
+  const streams = new Map<string, StreamState>()
+  const state = (key: string): StreamState => {
+    let s = streams.get(key)
+    if (s === undefined) streams.set(key, (s = { sent: 0, requests: [], released: false, waiters: [] }))
+    return s
+  }
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.pathname.endsWith('.html')) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><script src="/client.js"></script>')
+      return
+    }
+    if (url.pathname === '/client.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(client)
+      return
+    }
+    const match = /^\/events\/([\w-]+)$/.exec(url.pathname)
+    if (match === null) return void res.writeHead(404).end()
+    const key = match[1] as string
+    const s = state(key)
+    const header = req.headers['last-event-id']
+    const logged: LoggedStreamRequest = { key, tab: req.headers['x-tab'] as string | undefined, lastEventId: header as string | undefined, at: performance.now(), sentBefore: s.sent }
+    s.requests.push(logged)
+    const q = (name: string, fallback: number): number => Number(url.searchParams.get(name) ?? fallback)
+    const total = q('total', 0)
+    const batch = q('batch', 1)
+    const every = q('every', 10)
+    const idEvery = q('idEvery', 1)
+    let next = (header === undefined ? 0 : Number(header)) + 1
+    let timer: ReturnType<typeof setTimeout> | undefined
+    res.on('close', () => {
+      logged.closedAt = performance.now()
+      clearTimeout(timer)
+    })
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
+    res.write(url.searchParams.has('retry') ? `retry: ${url.searchParams.get('retry')}\n\n` : ': hi\n\n')
+    const pump = (): void => {
+      if (res.destroyed) return
+      let text = ''
+      for (let i = 0; i < batch && next <= total; i++, next++) text += `${next % idEvery === 0 ? `id: ${next}\n` : ''}data: ${next}\n\n`
+      if (text !== '') {
+        res.write(text)
+        s.sent = Math.max(s.sent, next - 1)
+      }
+      if (next <= total) timer = setTimeout(pump, every)
+      else if (url.searchParams.get('end') === 'close' || (url.searchParams.get('end') === 'first' && header === undefined)) res.end()
+    }
+    if (url.searchParams.has('gated') && !s.released) s.waiters.push(pump)
+    else pump()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    origin,
+    page: (name) => `${origin}/${name}.html`,
+    stream: state,
+    release(key) {
+      const s = state(key)
+      s.released = true
+      for (const waiter of s.waiters.splice(0)) waiter()
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -208,7 +208,8 @@ interface Settings {
 function openHttp1(wire: WireRequest, settings: Settings): Exchange {
   const { url } = wire
   const secure = url.protocol === 'https:'
-  const headers: Record<string, string> = {}
+  // undici's connection header; set here, Node's http sends it first, not after the others.
+  const headers: Record<string, string> = { connection: 'keep-alive' }
   for (const [name, value] of wire.headers) headers[name] = value
   if (wire.body?.kind === 'bytes') headers['content-length'] = String(wire.body.bytes.byteLength)
   else if (wire.body === undefined && (wire.method === 'POST' || wire.method === 'PUT')) headers['content-length'] = '0'

@@ -321,6 +321,14 @@ describe('content decoding', () => {
   it.each(codings)('%s: the same text', async (coding) => {
     const zstdHere = typeof (zlib as unknown as { zstdCompressSync?: unknown }).zstdCompressSync === 'function'
     if (coding === 'zstd' && !zstdHere) return expect.soft(zstdHere, 'zstd: node:zlib has none on this Node; skipped').toBe(false)
+    if (coding === 'zstd' && process.versions.undici?.startsWith('6.')) {
+      // Node 22's fetch (undici 6) passes a zstd body through undecoded; the
+      // transport decodes it wherever node:zlib can (a documented difference).
+      const decoded = 'data: déjà vu\n\n'.repeat(50)
+      expect(await (await fetch(`${origin}/encoded?coding=zstd`)).text()).not.toBe(decoded)
+      expect(await (await nodeFetch(`${origin}/encoded?coding=zstd`)).text()).toBe(decoded)
+      return
+    }
     const text = await same(async (f) => (await f(`${origin}/encoded?coding=${encodeURIComponent(coding)}`)).text())
     expect(text).toContain('data: déjà vu')
   })

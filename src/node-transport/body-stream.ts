@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * A Node `Readable` (a response, a decoder, an HTTP/2 stream) as the web
  * `ReadableStream` that `Response.body` is, read only as fast as the reader

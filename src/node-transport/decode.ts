@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Content decoding as Node's fetch (undici) does it: the codings of
  * `Content-Encoding` undone last-applied first; `gzip`/`x-gzip`, `deflate`

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * HTTP/2 over TLS, negotiated by ALPN, with the streams to one origin sharing
  * one session: what makes an extra stream cost a few KiB instead of a socket,

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * A fetch-shaped transport on Node's own HTTP stack (`node:http`,
  * `node:https`, `node:http2`, `node:zlib`): the same observable behaviour as
@@ -126,11 +127,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     if ((method === 'GET' || method === 'HEAD') && bodyInit !== undefined && bodyInit !== null) {
       throw new TypeError('Request with GET/HEAD method cannot have body.')
     }
-    const body = await extractBody(bodyInit)
-    if (body?.kind === 'bytes' && body.contentType !== null && !headers.has('content-type')) headers.set('content-type', body.contentType)
-    setDefaultHeaders(headers, init)
-
-    const state: RedirectState = { url, method, headers, hasBody: body !== undefined, streamBody: body?.kind === 'stream', redirects: 0 }
+    // The abort listener goes on before the first await, as undici's does
+    // (within the call), and stays until the body closes.
     let current: Exchange | undefined
     let onAbort: (() => void) | undefined
     const aborted = new Promise<never>((_, reject) => {
@@ -145,6 +143,17 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     const forgetSignal = (): void => {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
     }
+    let body: RequestBody | undefined
+    try {
+      body = await extractBody(bodyInit)
+    } catch (error) {
+      forgetSignal()
+      throw error
+    }
+    if (body?.kind === 'bytes' && body.contentType !== null && !headers.has('content-type')) headers.set('content-type', body.contentType)
+    setDefaultHeaders(headers, init)
+
+    const state: RedirectState = { url, method, headers, hasBody: body !== undefined, streamBody: body?.kind === 'stream', redirects: 0 }
 
     try {
       for (;;) {

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Fetch's "HTTP-redirect fetch" (https://fetch.spec.whatwg.org/#http-redirect-fetch)
  * for `redirect: 'follow'`, as undici implements it: what the next request

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * The request body as bytes to send, with the `Content-Type` fetch would
  * give it. Fetch's own "extract a body" is the one home for that: every

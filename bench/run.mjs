@@ -74,6 +74,8 @@ const MANY_STREAMS = ['streams', 'tick']
 const runsIn = (client, scenario) => {
   if (MANY_STREAMS.includes(scenario)) return STREAM_CLIENTS.includes(client)
   if (H2_CLIENTS.includes(client)) return false
+  // The transport is Node-only: no browser bundle to weigh.
+  if (scenario === 'bundle' && client.endsWith('+node')) return false
   return !REFERENCES.includes(client) || REFERENCE_SCENARIOS.includes(scenario)
 }
 

@@ -207,10 +207,9 @@ const h2Server = http2.createSecureServer(
   },
   handle,
 )
-h2Server.on('session', (session) => {
-  session.socket?.setNoDelay?.(true)
-  session.setLocalWindowSize?.(16 << 20)
-})
+// The TLS socket itself (a session's `socket` is a proxy that refuses this).
+h2Server.on('secureConnection', (socket) => socket.setNoDelay(true))
+h2Server.on('session', (session) => session.setLocalWindowSize(16 << 20))
 
 const listening = (target) => new Promise((resolve) => target.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve(target.address().port)))
 const [port, h2Port] = await Promise.all([listening(server), listening(h2Server)])

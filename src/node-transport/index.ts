@@ -67,7 +67,8 @@ interface Head {
 /** One request on the wire: its response head, and a way to end it. */
 interface Exchange {
   head: Promise<Head>
-  destroy(error: unknown): void
+  /** Ends the exchange; the caller reports why (the abort reason, the error). */
+  destroy(reason?: unknown): void
 }
 
 /** The request of one hop, in wire form. */
@@ -250,8 +251,10 @@ function openHttp1(wire: WireRequest, settings: Settings): Exchange {
   sendBody(wire.body, request, (error) => request.destroy(error))
   return {
     head,
-    destroy: (error) => {
-      request.destroy(error instanceof Error ? error : undefined)
+    // No error passed on: the socket would emit it where nobody listens once
+    // the head is in. The promise or the body reports the reason instead.
+    destroy: () => {
+      request.destroy()
     },
   }
 }
@@ -289,8 +292,8 @@ function openHttp2(entry: Http2Entry, sessions: Http2Sessions, wire: WireRequest
   if (wire.body !== undefined) sendBody(wire.body, stream, (error) => stream.destroy(error))
   return {
     head,
-    destroy: (error) => {
-      stream.destroy(error instanceof Error ? error : undefined)
+    destroy: () => {
+      stream.destroy()
     },
   }
 }
@@ -326,7 +329,7 @@ function toResponse(head: Head, state: RedirectState, signal: AbortSignal | unde
     head.body.resume()
     forgetSignal()
   } else {
-    const decoded = decodeBody(head.body, headers.get('content-encoding') ?? undefined, state.method, head.status)
+    const decoded = decodeBody(head.body, headerValue(head.rawHeaders, 'content-encoding'), state.method, head.status)
     // The abort listener of the request phase stays until the body closes:
     // it destroys the exchange, which breaks the body, and the reader gets
     // the signal's reason, as in fetch.

@@ -415,8 +415,9 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
   const x = (v) => `${v.toFixed(2)}×`
   for (const client of ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node']) {
     const today = client.startsWith('eventsource-plus/fetchEvents') ? 'eventsource-plus/fetchEvents' : 'eventsource-plus'
-    goal(client, 'idle heap ≤ 10 KiB/stream over HTTP/1.1 (1 000 streams)', get('idle-heap', client)?.median, (v) => v <= 10240, kib)
-    goal(client, 'idle heap ≤ 10 KiB/stream over HTTP/1.1 (10 000 streams)', get('streams-heap', client)?.median, (v) => v <= 10240, kib)
+    const count = (k) => k.toLocaleString('en')
+    goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.idleConnections)} streams)`, get('idle-heap', client)?.median, (v) => v <= 10240, kib)
+    goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.streams)} streams)`, get('streams-heap', client)?.median, (v) => v <= 10240, kib)
     goal(client, `small events ≥ 1.2× ${today} on fetch`, ratio('small-events', client, today), (v) => v >= 1.2, x)
     goal(client, 'small events ≥ 0.7× the fetch floor', ratio('small-events', client, 'floor'), (v) => v >= 0.7, x)
     goal(client, `large events ≥ 1.2× ${today} on fetch`, ratio('large-events', client, today), (v) => v >= 1.2, x)
@@ -426,8 +427,8 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
   }
   for (const client of STREAM_CLIENTS) {
     if (client === 'floor') continue
-    goal(client, '10 000 streams × 1 event/s: RSS ≤ 500 MB', get('tick-rss', client)?.median, (v) => v <= 500e6, (v) => `${(v / 1e6).toFixed(0)} MB`)
-    goal(client, '10 000 streams × 1 event/s: every event delivered', get('tick-lost', client)?.median, (v) => v === 0, (v) => `${v} lost`)
+    goal(client, `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: RSS ≤ 500 MB`, get('tick-rss', client)?.median, (v) => v <= 500e6, (v) => `${(v / 1e6).toFixed(0)} MB`)
+    goal(client, `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: every event delivered`, get('tick-lost', client)?.median, (v) => v === 0, (v) => `${v} lost`)
   }
 }
 report.goals = goals

@@ -198,8 +198,8 @@ async function ticks(open) {
     }
   })
   await allOpen
-  // One second for every stream to have had its first event, then the window.
-  await sleep(1_500)
+  // A second for every stream to have had its first event, then the window.
+  await sleep(1_100)
   lost = 0
   measuring = true
   const cpuStart = process.cpuUsage()

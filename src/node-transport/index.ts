@@ -21,13 +21,14 @@ import http from 'node:http'
 import https from 'node:https'
 import type http2 from 'node:http2'
 import type { Readable } from 'node:stream'
-import { toWebStream } from './body-stream.js'
+import { toLightBody, toWebStream, type LightBody } from './body-stream.js'
 import { decodeBody, NULL_BODY_STATUS } from './decode.js'
 import { Http2Sessions, type Http2Entry, type TlsOptions } from './http2-sessions.js'
 import { followRedirect, REDIRECT_STATUS, type RedirectState } from './redirect.js'
 import { extractBody, type RequestBody } from './request-body.js'
 
 export type { TlsOptions } from './http2-sessions.js'
+export type { LightBody, LightReader } from './body-stream.js'
 
 /** Options of {@link createNodeTransport}; every one has a default. */
 export interface NodeTransportOptions {
@@ -46,6 +47,31 @@ export interface NodeTransportOptions {
   headersTimeout?: number
   /** Milliseconds the body may go without a byte; undici's default. 0: no limit. @defaultValue 300000 */
   bodyTimeout?: number
+  /**
+   * `'web'`: a real `Response` whose body is a web `ReadableStream`.
+   * `'light'`: a {@link LightResponse}, the least the connection model reads
+   * (status, statusText, url, headers, a body with getReader/read/cancel),
+   * without the web stream's objects: about 3.4 KiB less heap per open
+   * stream (bench/transport-heap.mjs). Not a `Response`: no clone(), no
+   * blob()/formData(), no pipeTo on the body.
+   * @defaultValue 'web'
+   */
+  response?: 'web' | 'light'
+}
+
+/** The response of a transport created with `response: 'light'`. */
+export interface LightResponse {
+  readonly status: number
+  readonly statusText: string
+  readonly ok: boolean
+  readonly url: string
+  readonly redirected: boolean
+  readonly headers: Headers
+  readonly body: LightBody | null
+  readonly bodyUsed: boolean
+  arrayBuffer(): Promise<ArrayBuffer>
+  text(): Promise<string>
+  json(): Promise<unknown>
 }
 
 /** A `fetch`-shaped function, plus `close()` to end its pooled HTTP/2 sessions. */
@@ -108,6 +134,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     tls: options.tls ?? {},
     headersTimeout: options.headersTimeout ?? 300_000,
     bodyTimeout: options.bodyTimeout ?? 300_000,
+    response: options.response ?? 'web',
   }
   const sessions = new Http2Sessions(settings.tls)
 
@@ -173,7 +200,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
           if (next instanceof Error) throw fetchFailed(next)
           continue
         }
-        return toResponse(head, state, signal, forgetSignal)
+        return toResponse(head, state, signal, forgetSignal, settings.response)
       }
     } catch (error) {
       forgetSignal()
@@ -213,6 +240,7 @@ interface Settings {
   tls: TlsOptions
   headersTimeout: number
   bodyTimeout: number
+  response: 'web' | 'light'
 }
 
 function openHttp1(wire: WireRequest, settings: Settings): Exchange {
@@ -321,10 +349,10 @@ function sendBody(body: RequestBody | undefined, target: NodeJS.WritableStream, 
 }
 
 /** The head and body of the final hop as a `Response` with fetch's `url` and `redirected`. */
-function toResponse(head: Head, state: RedirectState, signal: AbortSignal | undefined, forgetSignal: () => void): Response {
+function toResponse(head: Head, state: RedirectState, signal: AbortSignal | undefined, forgetSignal: () => void, shape: 'web' | 'light'): Response {
   const headers = new Headers()
   for (let i = 0; i < head.rawHeaders.length; i += 2) headers.append(head.rawHeaders[i] as string, head.rawHeaders[i + 1] as string)
-  let body: ReadableStream<Uint8Array> | null = null
+  let body: ReadableStream<Uint8Array> | LightBody | null = null
   if (NULL_BODY_STATUS.has(head.status) || state.method === 'HEAD') {
     head.body.resume()
     forgetSignal()
@@ -334,13 +362,68 @@ function toResponse(head: Head, state: RedirectState, signal: AbortSignal | unde
     // it destroys the exchange, which breaks the body, and the reader gets
     // the signal's reason, as in fetch.
     decoded.once('close', forgetSignal)
-    body = toWebStream(decoded, (error) => (signal?.aborted ? signal.reason : new TypeError('terminated', { cause: error })))
+    const wrapError = (error: Error): unknown => (signal?.aborted ? signal.reason : new TypeError('terminated', { cause: error }))
+    body = shape === 'light' ? toLightBody(decoded, wrapError) : toWebStream(decoded, wrapError)
   }
-  const response = new Response(body, { status: head.status, statusText: head.statusText, headers })
   const url = new URL(state.url)
   url.hash = ''
+  if (shape === 'light') {
+    // The model's fetch option is typed as fetch; a LightResponse has every member it reads.
+    return new NodeLightResponse(head.status, head.statusText, url.href, state.redirects > 0, headers, body as LightBody | null) as unknown as Response
+  }
+  const response = new Response(body as ReadableStream<Uint8Array> | null, { status: head.status, statusText: head.statusText, headers })
   Object.defineProperties(response, { url: { value: url.href }, redirected: { value: state.redirects > 0 } })
   return response
+}
+
+class NodeLightResponse implements LightResponse {
+  #used = false
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly url: string,
+    readonly redirected: boolean,
+    readonly headers: Headers,
+    readonly body: LightBody | null,
+  ) {}
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status <= 299
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    if (this.#used || this.body?.locked) throw new TypeError('Body is unusable: Body has already been read')
+    this.#used = true
+    if (this.body === null) return new ArrayBuffer(0)
+    const reader = this.body.getReader()
+    const chunks: Uint8Array[] = []
+    let length = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      length += value.byteLength
+    }
+    const bytes = new Uint8Array(length)
+    let offset = 0
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return bytes.buffer
+  }
+
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.arrayBuffer())
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown
+  }
 }
 
 /** The headers Node's fetch adds when the caller did not set them (see the module comment). */

@@ -30,8 +30,9 @@ const BENCH_CA = new URL('../test/node/fixtures/tls-cert.pem', import.meta.url)
 async function transport(kind) {
   const module = await import(PLUS_TRANSPORT)
   if (kind === 'node') return module.nodeFetch
+  if (kind === 'light') return module.createNodeTransport({ response: 'light' })
   const { readFileSync } = await import('node:fs')
-  return module.createNodeTransport({ tls: { ca: readFileSync(BENCH_CA) } })
+  return module.createNodeTransport({ tls: { ca: readFileSync(BENCH_CA) }, ...(kind === 'h2-light' ? { response: 'light' } : {}) })
 }
 
 /** Client names, in the order the table shows them. */
@@ -53,10 +54,26 @@ export const CLIENTS = [
  * only in the many-streams scenarios, where the cost of an extra stream on a
  * shared session is the question. Same adapters as their `+node` twins.
  */
-export const H2_CLIENTS = ['eventsource-plus+h2', 'eventsource-plus/fetchEvents+h2']
+export const H2_CLIENTS = ['eventsource-plus+h2', 'eventsource-plus/fetchEvents+h2', 'eventsource-plus+h2-light', 'eventsource-plus/fetchEvents+h2-light']
+
+/**
+ * Opt-in (`--clients`): the transport's `response: 'light'` shape (no web
+ * stream), over HTTP/1.1 and HTTP/2, for the question of what a lighter
+ * response interface would save.
+ */
+export const LIGHT_CLIENTS = ['eventsource-plus+light', 'eventsource-plus/fetchEvents+light', 'eventsource-plus+h2-light', 'eventsource-plus/fetchEvents+h2-light']
 
 /** The clients of the many-streams scenarios (10 000 streams in one process): the library on each transport, and fetch's floor. */
-export const STREAM_CLIENTS = ['eventsource-plus', 'eventsource-plus/fetchEvents', 'eventsource-plus+node', 'eventsource-plus/fetchEvents+node', ...H2_CLIENTS, 'floor']
+export const STREAM_CLIENTS = [
+  'eventsource-plus',
+  'eventsource-plus/fetchEvents',
+  'eventsource-plus+node',
+  'eventsource-plus/fetchEvents+node',
+  'eventsource-plus+h2',
+  'eventsource-plus/fetchEvents+h2',
+  'floor',
+  ...LIGHT_CLIENTS,
+]
 
 /**
  * Reference clients (bench/reference.mjs), each with the kind of client it is
@@ -80,6 +97,10 @@ export const NOTES = {
   'eventsource-plus/fetchEvents+node': 'fetchEvents(url, { fetch: nodeFetch }) (the Node transport; HTTP/1.1)',
   'eventsource-plus+h2': 'EventSource with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
   'eventsource-plus/fetchEvents+h2': 'fetchEvents() with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
+  'eventsource-plus+light': "EventSource with createNodeTransport({ response: 'light' }) (no web stream; HTTP/1.1)",
+  'eventsource-plus/fetchEvents+light': "fetchEvents() with createNodeTransport({ response: 'light' }) (HTTP/1.1)",
+  'eventsource-plus+h2-light': "EventSource with response: 'light' over HTTP/2, one session",
+  'eventsource-plus/fetchEvents+h2-light': "fetchEvents() with response: 'light' over HTTP/2, one session",
   eventsource: 'eventsource@VERSION, onmessage',
   undici: "undici@VERSION `import { EventSource } from 'undici'` (uses undici's own fetch, not Node's bundled one)",
   'fetch-event-source':
@@ -100,6 +121,10 @@ export const PACKAGES = {
   'eventsource-plus/fetchEvents+node': null,
   'eventsource-plus+h2': null,
   'eventsource-plus/fetchEvents+h2': null,
+  'eventsource-plus+light': null,
+  'eventsource-plus/fetchEvents+light': null,
+  'eventsource-plus+h2-light': null,
+  'eventsource-plus/fetchEvents+h2-light': null,
   eventsource: 'eventsource',
   undici: 'undici',
   'fetch-event-source': '@microsoft/fetch-event-source',
@@ -180,6 +205,24 @@ const loaders = {
 
   async 'eventsource-plus/fetchEvents+h2'() {
     return fetchEventsAdapter(await transport('h2'))
+  },
+
+  async 'eventsource-plus+light'() {
+    const { EventSource } = await import(PLUS)
+    return eventSourceAdapter(EventSource, { fetch: await transport('light') })
+  },
+
+  async 'eventsource-plus+h2-light'() {
+    const { EventSource } = await import(PLUS)
+    return eventSourceAdapter(EventSource, { fetch: await transport('h2-light') })
+  },
+
+  async 'eventsource-plus/fetchEvents+light'() {
+    return fetchEventsAdapter(await transport('light'))
+  },
+
+  async 'eventsource-plus/fetchEvents+h2-light'() {
+    return fetchEventsAdapter(await transport('h2-light'))
   },
 
   async 'eventsource-plus/lite'() {

@@ -17,7 +17,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { bundleSize, ENTRIES } from './bundle.mjs'
-import { BOUNDS, CLIENTS, H2_CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES, STREAM_CLIENTS } from './clients.mjs'
+import { BOUNDS, CLIENTS, H2_CLIENTS, LIGHT_CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES, STREAM_CLIENTS } from './clients.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const root = here('..').replace(/\/$/, '')
@@ -60,11 +60,11 @@ const params = args.check
   ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 1, idleConnections: 1_000, streams: 2_000, tickStreams: 2_000, tickSeconds: 5 }
   : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 2, idleConnections: 1_000, streams: 10_000, tickStreams: 10_000, tickSeconds: 10 }
 const rounds = Number(args.rounds ?? (args.check ? 1 : args.quick ? 3 : 5))
-const clients = args.clients ? args.clients.split(',') : [...CLIENTS, ...REFERENCES, ...H2_CLIENTS]
+const clients = args.clients ? args.clients.split(',') : [...CLIENTS, ...REFERENCES, ...H2_CLIENTS.filter((c) => !LIGHT_CLIENTS.includes(c))]
 const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'streams', 'tick', 'bundle']
 const streamRounds = Number(args['stream-rounds'] ?? 1)
 if (args.plus !== undefined) process.env.BENCH_PLUS = args.plus.replace(/\/$/, '')
-for (const client of clients) if (!CLIENTS.includes(client) && !REFERENCES.includes(client) && !H2_CLIENTS.includes(client)) throw new Error(`unknown client ${client}`)
+for (const client of clients) if (!CLIENTS.includes(client) && !REFERENCES.includes(client) && !H2_CLIENTS.includes(client) && !LIGHT_CLIENTS.includes(client)) throw new Error(`unknown client ${client}`)
 const MANY_STREAMS = ['streams', 'tick']
 /**
  * Whether `client` is measured in `scenario`: the references only where a
@@ -74,6 +74,7 @@ const MANY_STREAMS = ['streams', 'tick']
 const runsIn = (client, scenario) => {
   if (MANY_STREAMS.includes(scenario)) return STREAM_CLIENTS.includes(client)
   if (H2_CLIENTS.includes(client)) return false
+  if (LIGHT_CLIENTS.includes(client)) return scenario !== 'bundle'
   // The transport is Node-only: no browser bundle to weigh.
   if (scenario === 'bundle' && client.endsWith('+node')) return false
   return !REFERENCES.includes(client) || REFERENCE_SCENARIOS.includes(scenario)
@@ -413,7 +414,7 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
   }
   const kib = (v) => `${(v / 1024).toFixed(2)} KiB`
   const x = (v) => `${v.toFixed(2)}×`
-  for (const client of ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node']) {
+  for (const client of ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node', 'eventsource-plus+light', 'eventsource-plus/fetchEvents+light']) {
     const today = client.startsWith('eventsource-plus/fetchEvents') ? 'eventsource-plus/fetchEvents' : 'eventsource-plus'
     const count = (k) => k.toLocaleString('en')
     goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.idleConnections)} streams)`, get('idle-heap', client)?.median, (v) => v <= 10240, kib)
@@ -422,7 +423,7 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
     goal(client, 'small events ≥ 0.7× the fetch floor', ratio('small-events', client, 'floor'), (v) => v >= 0.7, x)
     goal(client, `large events ≥ 1.2× ${today} on fetch`, ratio('large-events', client, today), (v) => v >= 1.2, x)
   }
-  for (const client of H2_CLIENTS) {
+  for (const client of H2_CLIENTS.filter((c) => clients.includes(c))) {
     goal(client, 'idle heap ≤ 4 KiB per extra stream on one HTTP/2 session', get('streams-heap', client)?.median, (v) => v <= 4096, kib)
   }
   for (const client of STREAM_CLIENTS) {

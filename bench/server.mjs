@@ -202,6 +202,8 @@ const h2Server = http2.createSecureServer(
     cert: readFileSync(new URL('tls-cert.pem', fixtures)),
     key: readFileSync(new URL('tls-key.pem', fixtures)),
     allowHTTP1: true,
+    // Node's default (10 MB of nghttp2 bookkeeping per session) refuses streams long before 10 000.
+    maxSessionMemory: 1024,
     // 10 000 streams on one session; the large-events windows of the table.
     settings: { maxConcurrentStreams: 100_000, initialWindowSize: 1 << 20 },
   },

@@ -32,6 +32,9 @@ const IDLE_CLOSE_MS = 5_000
 // that stops reading holds at most this much per stream.
 const STREAM_WINDOW = 1 << 20
 
+// Node's limit of a session's nghttp2 memory, in MB (default 10).
+const SESSION_MEMORY_MB = 1024
+
 interface Entry {
   session: http2.ClientHttp2Session
   active: number
@@ -112,6 +115,10 @@ export class Http2Sessions {
         const session = http2.connect(url.origin, {
           createConnection: () => socket,
           settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
+          // Node refuses new streams (ENHANCE_YOUR_CALM) once a session's
+          // nghttp2 bookkeeping passes 10 MB, which 10 000 open streams do;
+          // what a stream may buffer is bounded by its window instead.
+          maxSessionMemory: SESSION_MEMORY_MB,
         })
         const entry: Entry = { session, active: 0, idleTimer: undefined }
         const list = this.#sessions.get(url.origin) ?? []

@@ -4,11 +4,12 @@
  * both and expects the same observable outcome, and pins that outcome too
  * (so both being wrong the same way still fails).
  */
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import http2 from 'node:http2'
 import https from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net'
 import zlib from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNodeTransport, nodeFetch, type NodeTransport } from '../../src/node-transport/index.js'
@@ -425,6 +426,12 @@ describe('hostile servers', () => {
     expect(bytes.slice(6, 12)).toEqual([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82])
   })
 
+  it('a bad port (Fetch "port blocking"), directly or by a redirect: TypeError "fetch failed", cause "bad port", no connection', async () => {
+    const outcome = (url: string) => same((f) => f(url).then(() => 'resolved', (error: Error) => ({ message: error.message, cause: (error.cause as Error).message })))
+    expect(await outcome('http://127.0.0.1:6000/')).toEqual({ message: 'fetch failed', cause: 'bad port' })
+    expect(await outcome(`${origin}/redirect?status=302&to=${encodeURIComponent('http://127.0.0.1:25/')}`)).toEqual({ message: 'fetch failed', cause: 'bad port' })
+  })
+
   it('a connection refused: TypeError "fetch failed" with the ECONNREFUSED cause', async () => {
     const port = Number(new URL(origin).port)
     // A port nothing listens on: one that was just closed.
@@ -450,6 +457,63 @@ describe('hostile servers', () => {
       expect(sent, `${name}: ${sent} bytes sent ahead of the reader`).toBeLessThan(16 << 20)
       await reader.cancel()
     }
+  })
+})
+
+describe('proxy environment, as Node\'s fetch honours it', () => {
+  // A forwarding proxy that logs how it was asked: undici's proxy agent
+  // tunnels even an http:// URL through CONNECT; Node's http agent (which the
+  // transport uses) forwards it in absolute form. Both are "through the proxy".
+  let proxyOrigin = ''
+  const proxyLog: string[] = []
+  beforeAll(async () => {
+    const proxy = http.createServer((req, res) => {
+      proxyLog.push(`${req.method} ${req.url}`)
+      http.get(req.url ?? '', (upstream) => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers)
+        upstream.pipe(res)
+      })
+    })
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      proxyLog.push(`CONNECT ${req.url}`)
+      const [host, port] = (req.url ?? '').split(':')
+      const upstream = netConnect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.write(head)
+        upstream.pipe(client)
+        client.pipe(upstream)
+      })
+      upstream.on('error', () => client.destroy())
+      client.on('error', () => upstream.destroy())
+    })
+    proxyOrigin = `http://127.0.0.1:${await listen(proxy)}`
+  })
+
+  /** What fetch and nodeFetch got for `url` in a child process with `env`. */
+  function probe(url: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+    const script = new URL('./fixtures/proxy-probe.ts', import.meta.url).pathname
+    const clean = { ...process.env }
+    for (const name of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_USE_ENV_PROXY']) delete clean[name]
+    return new Promise((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ['--no-warnings', '--import', './wpt-fixtures/ts-resolve.ts', script, url],
+        { env: { ...clean, ...env }, encoding: 'utf8', timeout: 8_000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as Record<string, unknown>)),
+      )
+    })
+  }
+
+  it('NODE_USE_ENV_PROXY=1 with HTTP_PROXY: both go through the proxy; with NO_PROXY, or without NODE_USE_ENV_PROXY, both go direct', async () => {
+    const url = `${origin}/status?s=200`
+    const direct = { fetch: { status: 200, body: 'body' }, nodeFetch: { status: 200, body: 'body' } }
+    proxyLog.length = 0
+    expect(await probe(url, { NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxyOrigin })).toEqual(direct)
+    expect(proxyLog).toEqual([`CONNECT ${new URL(origin).host}`, `GET ${url}`])
+    proxyLog.length = 0
+    expect(await probe(url, { NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxyOrigin, NO_PROXY: '127.0.0.1' })).toEqual(direct)
+    expect(await probe(url, { HTTP_PROXY: proxyOrigin })).toEqual(direct)
+    expect(proxyLog).toEqual([])
   })
 })
 

@@ -15,16 +15,64 @@ const require = createRequire(import.meta.url)
 // `--plus DIR` (run.mjs) measures another build of this client: DIR/dist/index.js and DIR/dist/lite.js.
 const PLUS = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/index.js`).href : '../dist/index.js'
 const PLUS_LITE = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/lite.js`).href : '../dist/lite.js'
+const PLUS_TRANSPORT = process.env.BENCH_PLUS
+  ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/node-transport/index.js`).href
+  : '../dist/node-transport/index.js'
+// The bench server's certificate (the test fixture), trusted by the `+h2` clients.
+const BENCH_CA = new URL('../test/node/fixtures/tls-cert.pem', import.meta.url)
+
+/**
+ * The Node transport (issue 21) for the `+node` and `+h2` clients: `+node`
+ * is `nodeFetch` (HTTP/1.1 to the plain-http bench server); `+h2` is a
+ * transport trusting the bench certificate, to the server's TLS port, where
+ * ALPN picks HTTP/2 and every stream shares one session.
+ */
+async function transport(kind) {
+  const module = await import(PLUS_TRANSPORT)
+  if (kind === 'node') return module.nodeFetch
+  if (kind === 'light') return module.createNodeTransport({ response: 'light' })
+  const { readFileSync } = await import('node:fs')
+  return module.createNodeTransport({ tls: { ca: readFileSync(BENCH_CA) }, ...(kind === 'h2-light' ? { response: 'light' } : {}) })
+}
 
 /** Client names, in the order the table shows them. */
 export const CLIENTS = [
   'eventsource-plus',
   'eventsource-plus/fetchEvents',
   'eventsource-plus/lite',
+  'eventsource-plus+node',
+  'eventsource-plus/fetchEvents+node',
   'eventsource',
   'undici',
   'fetch-event-source',
   'floor',
+  'floor+node',
+]
+
+/**
+ * Clients that reach the bench server over HTTP/2 (its TLS port): measured
+ * only in the many-streams scenarios, where the cost of an extra stream on a
+ * shared session is the question. Same adapters as their `+node` twins.
+ */
+export const H2_CLIENTS = ['eventsource-plus+h2', 'eventsource-plus/fetchEvents+h2', 'eventsource-plus+h2-light', 'eventsource-plus/fetchEvents+h2-light']
+
+/**
+ * Opt-in (`--clients`): the transport's `response: 'light'` shape (no web
+ * stream), over HTTP/1.1 and HTTP/2, for the question of what a lighter
+ * response interface would save.
+ */
+export const LIGHT_CLIENTS = ['eventsource-plus+light', 'eventsource-plus/fetchEvents+light', 'eventsource-plus+h2-light', 'eventsource-plus/fetchEvents+h2-light']
+
+/** The clients of the many-streams scenarios (10 000 streams in one process): the library on each transport, and fetch's floor. */
+export const STREAM_CLIENTS = [
+  'eventsource-plus',
+  'eventsource-plus/fetchEvents',
+  'eventsource-plus+node',
+  'eventsource-plus/fetchEvents+node',
+  'eventsource-plus+h2',
+  'eventsource-plus/fetchEvents+h2',
+  'floor',
+  ...LIGHT_CLIENTS,
 ]
 
 /**
@@ -45,11 +93,20 @@ export const NOTES = {
   'eventsource-plus': 'EventSource from dist/ (npm run build), onmessage',
   'eventsource-plus/fetchEvents': 'for await (const event of fetchEvents(url))',
   'eventsource-plus/lite': 'EventSource of eventsource-plus/lite from dist/ (the browser\'s EventSource, no options), onmessage',
+  'eventsource-plus+node': 'EventSource with `fetch: nodeFetch` (the Node transport, dist/node-transport; HTTP/1.1), onmessage',
+  'eventsource-plus/fetchEvents+node': 'fetchEvents(url, { fetch: nodeFetch }) (the Node transport; HTTP/1.1)',
+  'eventsource-plus+h2': 'EventSource with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
+  'eventsource-plus/fetchEvents+h2': 'fetchEvents() with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
+  'eventsource-plus+light': "EventSource with createNodeTransport({ response: 'light' }) (no web stream; HTTP/1.1)",
+  'eventsource-plus/fetchEvents+light': "fetchEvents() with createNodeTransport({ response: 'light' }) (HTTP/1.1)",
+  'eventsource-plus+h2-light': "EventSource with response: 'light' over HTTP/2, one session",
+  'eventsource-plus/fetchEvents+h2-light': "fetchEvents() with response: 'light' over HTTP/2, one session",
   eventsource: 'eventsource@VERSION, onmessage',
   undici: "undici@VERSION `import { EventSource } from 'undici'` (uses undici's own fetch, not Node's bundled one)",
   'fetch-event-source':
     '@microsoft/fetch-event-source@VERSION is browser-only; run with a minimal shim: globalThis.window = { fetch, setTimeout, clearTimeout }, globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} }, and openWhenHidden: true',
   floor: 'fetch + reader + TextDecoder + eventsource-parser@VERSION, no event objects (bench/floor.mjs)',
+  'floor+node': 'the floor with nodeFetch for fetch: what the Node transport itself allows',
   'floor+event':
     'reference: the floor, plus an `Event` subclass carrying the data, dispatched to one listener per message: the least an EventTarget-based client adds (bench/reference.mjs)',
   'floor+for-await':
@@ -60,18 +117,27 @@ export const PACKAGES = {
   'eventsource-plus': null,
   'eventsource-plus/fetchEvents': null,
   'eventsource-plus/lite': null,
+  'eventsource-plus+node': null,
+  'eventsource-plus/fetchEvents+node': null,
+  'eventsource-plus+h2': null,
+  'eventsource-plus/fetchEvents+h2': null,
+  'eventsource-plus+light': null,
+  'eventsource-plus/fetchEvents+light': null,
+  'eventsource-plus+h2-light': null,
+  'eventsource-plus/fetchEvents+h2-light': null,
   eventsource: 'eventsource',
   undici: 'undici',
   'fetch-event-source': '@microsoft/fetch-event-source',
   floor: 'eventsource-parser',
+  'floor+node': 'eventsource-parser',
   'floor+event': 'eventsource-parser',
   'floor+for-await': 'eventsource-parser',
 }
 
 /** An EventSource-shaped class: onmessage for data, onerror for anything wrong. */
-function eventSourceAdapter(EventSource) {
+function eventSourceAdapter(EventSource, init) {
   return (url, on) => {
-    const source = new EventSource(url)
+    const source = new EventSource(url, init)
     source.onmessage = (event) => on.data(event.data)
     source.onerror = () => on.error(new Error(`error event, readyState ${source.readyState}`))
     return () => source.close()
@@ -101,6 +167,18 @@ function promiseAdapter(run) {
   }
 }
 
+/** `for await` over fetchEvents(), on the given transport (the global fetch when undefined). */
+async function fetchEventsAdapter(fetchImpl) {
+  const { fetchEvents } = await import(PLUS)
+  const init = fetchImpl === undefined ? {} : { fetch: fetchImpl }
+  return promiseAdapter(async (url, on, signal, closed) => {
+    for await (const event of fetchEvents(url, { ...init, signal })) {
+      on.data(event.data)
+      if (closed()) break
+    }
+  })
+}
+
 const loaders = {
   async 'eventsource-plus'() {
     const { EventSource } = await import(PLUS)
@@ -108,13 +186,43 @@ const loaders = {
   },
 
   async 'eventsource-plus/fetchEvents'() {
-    const { fetchEvents } = await import(PLUS)
-    return promiseAdapter(async (url, on, signal, closed) => {
-      for await (const event of fetchEvents(url, { signal })) {
-        on.data(event.data)
-        if (closed()) break
-      }
-    })
+    return fetchEventsAdapter(undefined)
+  },
+
+  async 'eventsource-plus+node'() {
+    const { EventSource } = await import(PLUS)
+    return eventSourceAdapter(EventSource, { fetch: await transport('node') })
+  },
+
+  async 'eventsource-plus+h2'() {
+    const { EventSource } = await import(PLUS)
+    return eventSourceAdapter(EventSource, { fetch: await transport('h2') })
+  },
+
+  async 'eventsource-plus/fetchEvents+node'() {
+    return fetchEventsAdapter(await transport('node'))
+  },
+
+  async 'eventsource-plus/fetchEvents+h2'() {
+    return fetchEventsAdapter(await transport('h2'))
+  },
+
+  async 'eventsource-plus+light'() {
+    const { EventSource } = await import(PLUS)
+    return eventSourceAdapter(EventSource, { fetch: await transport('light') })
+  },
+
+  async 'eventsource-plus+h2-light'() {
+    const { EventSource } = await import(PLUS)
+    return eventSourceAdapter(EventSource, { fetch: await transport('h2-light') })
+  },
+
+  async 'eventsource-plus/fetchEvents+light'() {
+    return fetchEventsAdapter(await transport('light'))
+  },
+
+  async 'eventsource-plus/fetchEvents+h2-light'() {
+    return fetchEventsAdapter(await transport('h2-light'))
   },
 
   async 'eventsource-plus/lite'() {
@@ -164,6 +272,12 @@ const loaders = {
   async floor() {
     const { floor } = await import('./floor.mjs')
     return promiseAdapter((url, on, signal) => floor(url, on.data, signal))
+  },
+
+  async 'floor+node'() {
+    const { floor } = await import('./floor.mjs')
+    const fetchImpl = await transport('node')
+    return promiseAdapter((url, on, signal) => floor(url, on.data, signal, fetchImpl))
   },
 
   async 'floor+event'() {

@@ -14,10 +14,11 @@ const STREAM = { stream: true }
  * @param {string} url
  * @param {(data: string) => void} onData
  * @param {AbortSignal} [signal]
+ * @param {typeof fetch} [fetchImpl] - the transport (the `+node` floor passes nodeFetch)
  */
-export async function floor(url, onData, signal) {
+export async function floor(url, onData, signal, fetchImpl = fetch) {
   const parser = createParser({ onEvent: (message) => onData(message.data) })
-  await readText(url, signal, (text) => parser.feed(text))
+  await readText(url, signal, (text) => parser.feed(text), fetchImpl)
 }
 
 /**
@@ -28,9 +29,10 @@ export async function floor(url, onData, signal) {
  * @param {string} url
  * @param {AbortSignal | undefined} signal
  * @param {(text: string) => void} onText
+ * @param {typeof fetch} [fetchImpl]
  */
-export async function readText(url, signal, onText) {
-  const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal })
+export async function readText(url, signal, onText, fetchImpl = fetch) {
+  const response = await fetchImpl(url, { headers: { accept: 'text/event-stream' }, signal })
   if (response.status !== 200 || response.body === null) throw new Error(`status ${response.status}`)
   const decoder = new TextDecoder()
   const reader = response.body.getReader()

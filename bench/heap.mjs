@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
-import { load } from './clients.mjs'
+import { H2_CLIENTS, load } from './clients.mjs'
 
 const [client = 'eventsource-plus', count = '300'] = process.argv.slice(2)
 const n = Number(count)
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc')
 const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-const port = await new Promise((resolve) => server.once('message', (m) => resolve(m.port)))
-const url = `http://127.0.0.1:${port}/idle`
+const ports = await new Promise((resolve) => server.once('message', resolve))
+// The `+h2` clients reach the server's TLS port (HTTP/2 by ALPN).
+const url = H2_CLIENTS.includes(client) ? `https://127.0.0.1:${ports.h2Port}/idle` : `http://127.0.0.1:${ports.port}/idle`
 const open = await load(client)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -17,7 +17,7 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { bundleSize, ENTRIES } from './bundle.mjs'
-import { BOUNDS, CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES } from './clients.mjs'
+import { BOUNDS, CLIENTS, H2_CLIENTS, LIGHT_CLIENTS, NOTES, PACKAGES, REFERENCE_SCENARIOS, REFERENCES, STREAM_CLIENTS } from './clients.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const root = here('..').replace(/\/$/, '')
@@ -31,37 +31,54 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     out: { type: 'string', default: 'reports/bench.json' },
     plus: { type: 'string' },
+    'stream-rounds': { type: 'string' },
     pin: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
 
 if (args.help) {
-  console.log(`npm run bench -- [--rounds N] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,bundle] [--out reports/bench.json]
+  console.log(`npm run bench -- [--rounds N] [--quick] [--clients a,b] [--scenarios small,large,latency,idle,streams,tick,bundle] [--out reports/bench.json]
   --quick      3 rounds and shorter streams (a smoke run, not a figure of record)
   --check      1 round of tiny streams, every client and scenario: does the harness work and
                does every client deliver every character (seconds; its figures mean nothing)
   --rounds N   rounds (default 5; medians over rounds)
   --plus DIR   measure eventsource-plus from another copy (DIR/dist/{index,lite}.js, DIR/src/{index,lite}.ts), e.g. a prototype
+  --stream-rounds N  rounds that run the many-streams scenarios (streams, tick; default 1: they are long)
   --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
   --out FILE   where the JSON goes (a .md beside it); default reports/bench.json
   clients:     ${CLIENTS.join(', ')}
+  HTTP/2:      ${H2_CLIENTS.join(', ')} (streams and tick only)
+  streams, tick: ${STREAM_CLIENTS.join(', ')} only
   references:  ${REFERENCES.join(', ')} (the floor plus the least each surface adds; ${REFERENCE_SCENARIOS.join(', ')} only)`)
   process.exit(0)
 }
 
 const params = args.check
-  ? { smallEvents: 4_000, largeEvents: 40, latencyEvents: 10, latencyWarmup: 2, latencyInterval: 10, latencyRuns: 1, idleConnections: 20 }
+  ? { smallEvents: 4_000, largeEvents: 40, latencyEvents: 10, latencyWarmup: 2, latencyInterval: 10, latencyRuns: 1, idleConnections: 20, streams: 50, tickStreams: 50, tickSeconds: 2 }
   : args.quick
-  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 1, idleConnections: 1_000 }
-  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 2, idleConnections: 1_000 }
+  ? { smallEvents: 200_000, largeEvents: 1_500, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 1, idleConnections: 1_000, streams: 2_000, tickStreams: 2_000, tickSeconds: 5 }
+  : { smallEvents: 500_000, largeEvents: 4_000, latencyEvents: 100, latencyWarmup: 10, latencyInterval: 10, latencyRuns: 2, idleConnections: 1_000, streams: 10_000, tickStreams: 10_000, tickSeconds: 10 }
 const rounds = Number(args.rounds ?? (args.check ? 1 : args.quick ? 3 : 5))
-const clients = args.clients ? args.clients.split(',') : [...CLIENTS, ...REFERENCES]
-const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'bundle']
+const clients = args.clients ? args.clients.split(',') : [...CLIENTS, ...REFERENCES, ...H2_CLIENTS.filter((c) => !LIGHT_CLIENTS.includes(c))]
+const runScenarios = args.scenarios ? args.scenarios.split(',') : ['small', 'large', 'latency', 'idle', 'streams', 'tick', 'bundle']
+const streamRounds = Number(args['stream-rounds'] ?? 1)
 if (args.plus !== undefined) process.env.BENCH_PLUS = args.plus.replace(/\/$/, '')
-for (const client of clients) if (!CLIENTS.includes(client) && !REFERENCES.includes(client)) throw new Error(`unknown client ${client}`)
-/** Whether `client` is measured in `scenario`: the references only where a per-event cost shows. */
-const runsIn = (client, scenario) => !REFERENCES.includes(client) || REFERENCE_SCENARIOS.includes(scenario)
+for (const client of clients) if (!CLIENTS.includes(client) && !REFERENCES.includes(client) && !H2_CLIENTS.includes(client) && !LIGHT_CLIENTS.includes(client)) throw new Error(`unknown client ${client}`)
+const MANY_STREAMS = ['streams', 'tick']
+/**
+ * Whether `client` is measured in `scenario`: the references only where a
+ * per-event cost shows; the many-streams scenarios only for STREAM_CLIENTS
+ * (the library on each transport, and the floor); the HTTP/2 clients only there.
+ */
+const runsIn = (client, scenario) => {
+  if (MANY_STREAMS.includes(scenario)) return STREAM_CLIENTS.includes(client)
+  if (H2_CLIENTS.includes(client)) return false
+  if (LIGHT_CLIENTS.includes(client)) return scenario !== 'bundle'
+  // The transport is Node-only: no browser bundle to weigh.
+  if (scenario === 'bundle' && client.endsWith('+node')) return false
+  return !REFERENCES.includes(client) || REFERENCE_SCENARIOS.includes(scenario)
+}
 
 /** The scenarios of the report: what they are called, their unit, which way is better. */
 const SCENARIOS = {
@@ -71,6 +88,13 @@ const SCENARIOS = {
   'latency-p99': { unit: 'µs', higher: false, title: 'latency p99' },
   'idle-heap': { unit: 'B/connection', higher: false, title: 'idle heap / connection' },
   'idle-rss': { unit: 'B/connection', higher: false, title: 'idle RSS / connection' },
+  'streams-heap': { unit: 'B/stream', higher: false, title: `idle heap / stream, ${params.streams.toLocaleString('en')} streams` },
+  'streams-rss': { unit: 'B/stream', higher: false, title: `idle RSS / stream, ${params.streams.toLocaleString('en')} streams` },
+  'tick-cpu': { unit: '% of a core', higher: false, title: `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: CPU` },
+  'tick-p50': { unit: 'ms', higher: false, title: `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: delay p50` },
+  'tick-p99': { unit: 'ms', higher: false, title: `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: delay p99` },
+  'tick-rss': { unit: 'B', higher: false, title: `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: RSS` },
+  'tick-lost': { unit: 'events', higher: false, title: `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: events lost` },
   'bundle-size': { unit: 'B', higher: false, title: 'bundle, min+gz' },
 }
 
@@ -92,7 +116,7 @@ function startServer() {
   return new Promise((resolve, reject) => {
     const child = fork(here('./server.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     pin(child, 0)
-    child.once('message', ({ port }) => resolve({ child, base: `http://127.0.0.1:${port}` }))
+    child.once('message', ({ port, h2Port }) => resolve({ child, base: `http://127.0.0.1:${port}`, h2Base: `https://127.0.0.1:${h2Port}` }))
     child.once('error', reject)
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
   })
@@ -192,7 +216,9 @@ try {
     process.stdout.write(`round ${round + 1}/${rounds} (${order.join(', ')})\n`)
     // Latency varies more from process to process than within one, so it
     // gets `latencyRuns` runs per round (slot order reversed each time).
-    const steps = workerScenarios.flatMap((s) => (s === 'latency' ? Array(params.latencyRuns).fill(s) : [s]))
+    const steps = workerScenarios
+      .filter((s) => !MANY_STREAMS.includes(s) || round < streamRounds)
+      .flatMap((s) => (s === 'latency' ? Array(params.latencyRuns).fill(s) : [s]))
     let latencyRun = 0
     for (const scenario of steps) {
       const stepOrder = (scenario === 'latency' && latencyRun++ % 2 === 1 ? [...order].reverse() : order).filter((client) =>
@@ -216,9 +242,11 @@ try {
       const outcomes =
         group === undefined
           ? undefined
-          : await Promise.all(stepOrder.map((client, slot) => runWorker({ client, scenario, base: server.base, params, group: { ...group, slot } })))
+          : await Promise.all(stepOrder.map((client, slot) => runWorker({ client, scenario, base: server.base, h2Base: server.h2Base, params, group: { ...group, slot } })))
       for (const [index, client] of stepOrder.entries()) {
-        const outcome = outcomes?.[index] ?? (await runWorker({ client, scenario, base: server.base, params }))
+        const outcome =
+          outcomes?.[index] ??
+          (await runWorker({ client, scenario, base: server.base, h2Base: server.h2Base, params }, MANY_STREAMS.includes(scenario) ? 600_000 : undefined))
         const mark = outcome.ok ? '.' : 'x'
         process.stdout.write(mark)
         const names = {
@@ -226,6 +254,8 @@ try {
           large: ['large-events'],
           latency: ['latency-p50', 'latency-p99'],
           idle: ['idle-heap', 'idle-rss'],
+          streams: ['streams-heap', 'streams-rss'],
+          tick: ['tick-cpu', 'tick-p50', 'tick-p99', 'tick-rss', 'tick-lost'],
         }[scenario]
         if (!outcome.ok) {
           for (const name of names) fail(name, client, outcome.error)
@@ -236,9 +266,16 @@ try {
         else if (scenario === 'latency') {
           record('latency-p50', client, r.p50)
           record('latency-p99', client, r.p99)
+        } else if (scenario === 'tick') {
+          record('tick-cpu', client, r.cpuPercent)
+          record('tick-p50', client, r.p50)
+          record('tick-p99', client, r.p99)
+          record('tick-rss', client, r.rss)
+          record('tick-lost', client, r.lost, { events: r.events, expected: r.expected })
         } else {
-          record('idle-heap', client, r.heapPerConnection)
-          record('idle-rss', client, r.rssPerConnection)
+          const prefix = scenario === 'streams' ? 'streams' : 'idle'
+          record(`${prefix}-heap`, client, r.heapPerConnection)
+          record(`${prefix}-rss`, client, r.rssPerConnection)
         }
       }
       process.stdout.write(` ${scenario}\n`)
@@ -363,6 +400,38 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
     check('bundle of EventSource ≤ 4.0 kB min+gz', 'bundle-size', (e) => e.median <= 4000, (e) => `${e.median} B`)
   }
 }
+
+// Goals of issue 21 (the Node transport), against this library on fetch and
+// the floor in the same run.
+{
+  const ratio = (scenario, client, ref) => {
+    const a = get(scenario, client)
+    const b = get(scenario, ref)
+    return a && b ? a.median / b.median : undefined
+  }
+  const goal = (client, name, value, met, figure) => {
+    if (value !== undefined) goals.push({ client, goal: name, met: met(value), figure: figure(value) })
+  }
+  const kib = (v) => `${(v / 1024).toFixed(2)} KiB`
+  const x = (v) => `${v.toFixed(2)}×`
+  for (const client of ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node', 'eventsource-plus+light', 'eventsource-plus/fetchEvents+light']) {
+    const today = client.startsWith('eventsource-plus/fetchEvents') ? 'eventsource-plus/fetchEvents' : 'eventsource-plus'
+    const count = (k) => k.toLocaleString('en')
+    goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.idleConnections)} streams)`, get('idle-heap', client)?.median, (v) => v <= 10240, kib)
+    goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.streams)} streams)`, get('streams-heap', client)?.median, (v) => v <= 10240, kib)
+    goal(client, `small events ≥ 1.2× ${today} on fetch`, ratio('small-events', client, today), (v) => v >= 1.2, x)
+    goal(client, 'small events ≥ 0.7× the fetch floor', ratio('small-events', client, 'floor'), (v) => v >= 0.7, x)
+    goal(client, `large events ≥ 1.2× ${today} on fetch`, ratio('large-events', client, today), (v) => v >= 1.2, x)
+  }
+  for (const client of H2_CLIENTS.filter((c) => clients.includes(c))) {
+    goal(client, 'idle heap ≤ 4 KiB per extra stream on one HTTP/2 session', get('streams-heap', client)?.median, (v) => v <= 4096, kib)
+  }
+  for (const client of STREAM_CLIENTS) {
+    if (client === 'floor') continue
+    goal(client, `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: RSS ≤ 500 MB`, get('tick-rss', client)?.median, (v) => v <= 500e6, (v) => `${(v / 1e6).toFixed(0)} MB`)
+    goal(client, `${params.tickStreams.toLocaleString('en')} streams × 1 event/s: every event delivered`, get('tick-lost', client)?.median, (v) => v === 0, (v) => `${v} lost`)
+  }
+}
 report.goals = goals
 
 // What the references say about the goals against the floor: the ratio the
@@ -403,7 +472,18 @@ function formatValue(scenario, entry) {
       return `${v.toFixed(0)} µs`
     case 'idle-heap':
     case 'idle-rss':
+    case 'streams-heap':
+    case 'streams-rss':
       return `${(v / 1024).toFixed(1)} KiB`
+    case 'tick-cpu':
+      return `${v.toFixed(1)} %`
+    case 'tick-p50':
+    case 'tick-p99':
+      return `${v.toFixed(2)} ms`
+    case 'tick-rss':
+      return `${(v / 2 ** 20).toFixed(0)} MiB`
+    case 'tick-lost':
+      return String(v)
     case 'bundle-size':
       return `${(v / 1000).toFixed(2)} kB`
     default:
@@ -444,7 +524,7 @@ const latencyClients = clients.filter((client) => runsIn(client, 'latency')).len
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
   `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.check ? ' (--check: tiny streams, figures meaningless)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
-  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / latencyClients))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections.`,
+  `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / latencyClients))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections; many streams: ${params.streams.toLocaleString('en')} idle streams, then ${params.tickStreams.toLocaleString('en')} streams × 1 event/s measured over ${params.tickSeconds} s, ${streamRounds} round(s), each client in its own process, the server in another.`,
 ].join('\n')
 
 const lines = []
@@ -470,7 +550,7 @@ for (const [scenario, result] of Object.entries(s)) {
 }
 if (skipped.length > 0) lines.push('', 'Failures:', ...skipped)
 if (goals.length > 0) {
-  lines.push('', 'Goals (issue 7):')
+  lines.push('', 'Goals (issues 7 and 21):')
   for (const g of goals) lines.push(`- ${g.met ? 'met   ' : 'MISSED'} ${g.client}: ${g.goal} — ${g.figure}`)
 }
 if (bounds.length > 0) {

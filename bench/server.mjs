@@ -20,11 +20,24 @@
 //                                 never two at once.
 //   /idle                         one event at once, then nothing until the
 //                                 client goes away.
+//   /tick?period=MS               `data: open` at once, then one event every MS
+//                                 ms (default 1000) carrying `<seq> <send time>`,
+//                                 seq counting from 1, until the client goes
+//                                 away. All tick streams share one 10 ms timer:
+//                                 stream i is written at the slot i mod (MS/10),
+//                                 so 10 000 streams × 1/s is 100 writes per tick,
+//                                 spread, not 10 000 at once.
+//
+// The same routes are served over TLS on a second port (the test fixture's
+// self-signed certificate), HTTP/2 by ALPN with HTTP/1.1 allowed: the `+h2`
+// clients reach it. The IPC message is `{ port, h2Port }`.
 //
 // process.hrtime is CLOCK_MONOTONIC on Linux and macOS: one clock for every
 // process on the machine, so a client in another process can subtract the
 // server's stamp from its own reading without any offset.
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
+import http2 from 'node:http2'
 import { Buffer } from 'node:buffer'
 import { LARGE, SMALL } from './events.mjs'
 
@@ -119,15 +132,43 @@ function startGroup(id, group, n, step) {
   }, step)
 }
 
+/** Tick streams by slot: slot → Set of { res, seq }. */
+const TICK_MS = 10
+const tickSlots = new Map()
+let tickCount = 0
+let tickTimer
+
+function tick(res, period) {
+  res.writeHead(200, HEADERS)
+  res.write('data: open\n\n')
+  const slots = Math.max(1, Math.round(period / TICK_MS))
+  const slot = `${slots}:${tickCount++ % slots}`
+  const member = { res, seq: 0 }
+  let set = tickSlots.get(slot)
+  if (set === undefined) tickSlots.set(slot, (set = new Set()))
+  set.add(member)
+  res.on('close', () => set.delete(member))
+  tickTimer ??= setInterval(() => {
+    const now = Math.round(performance.now() / TICK_MS)
+    for (const [key, members] of tickSlots) {
+      const [count, index] = key.split(':').map(Number)
+      if (now % count !== index) continue
+      const stamp = process.hrtime.bigint()
+      for (const m of members) m.res.write(`data: ${++m.seq} ${stamp}\n\n`)
+    }
+  }, TICK_MS)
+}
+
 function idle(res) {
   res.writeHead(200, HEADERS)
   res.write('data: open\n\n')
 }
 
-const server = http.createServer({ noDelay: true, keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) => {
+function handle(req, res) {
   const url = new URL(req.url, 'http://x')
   const n = Number(url.searchParams.get('n') ?? 1000)
-  req.socket.setNoDelay(true)
+  // HTTP/2 streams share their session's socket; it is set up once below.
+  if (req.httpVersionMajor === 1) req.socket.setNoDelay(true)
   res.on('error', () => {})
   switch (url.pathname) {
     case '/stream':
@@ -144,15 +185,36 @@ const server = http.createServer({ noDelay: true, keepAliveTimeout: 60_000, requ
     case '/idle':
       idle(res)
       break
+    case '/tick':
+      tick(res, Number(url.searchParams.get('period') ?? 1000))
+      break
     default:
       res.writeHead(404).end()
   }
-})
+}
+
+const server = http.createServer({ noDelay: true, keepAliveTimeout: 60_000, requestTimeout: 0 }, handle)
 server.on('clientError', (_error, socket) => socket.destroy())
 
-server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
-  const { port } = server.address()
-  if (process.send !== undefined) process.send({ port })
-  else console.log(`http://127.0.0.1:${port}`)
-})
+const fixtures = new URL('../test/node/fixtures/', import.meta.url)
+const h2Server = http2.createSecureServer(
+  {
+    cert: readFileSync(new URL('tls-cert.pem', fixtures)),
+    key: readFileSync(new URL('tls-key.pem', fixtures)),
+    allowHTTP1: true,
+    // Node's default (10 MB of nghttp2 bookkeeping per session) refuses streams long before 10 000.
+    maxSessionMemory: 1024,
+    // 10 000 streams on one session; the large-events windows of the issue's table.
+    settings: { maxConcurrentStreams: 100_000, initialWindowSize: 1 << 20 },
+  },
+  handle,
+)
+// The TLS socket itself (a session's `socket` is a proxy that refuses this).
+h2Server.on('secureConnection', (socket) => socket.setNoDelay(true))
+h2Server.on('session', (session) => session.setLocalWindowSize(16 << 20))
+
+const listening = (target) => new Promise((resolve) => target.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve(target.address().port)))
+const [port, h2Port] = await Promise.all([listening(server), listening(h2Server)])
+if (process.send !== undefined) process.send({ port, h2Port })
+else console.log(`http://127.0.0.1:${port} https://127.0.0.1:${h2Port}`)
 process.on('disconnect', () => process.exit(0))

@@ -6,10 +6,12 @@
 // The result goes back to run.mjs over IPC (or to stdout when run by hand).
 import net from 'node:net'
 import { LARGE, SMALL } from './events.mjs'
-import { load } from './clients.mjs'
+import { H2_CLIENTS, load } from './clients.mjs'
 
 const job = JSON.parse(process.argv[2] ?? '{}')
-const { client, scenario, base, params } = job
+const { client, scenario, params } = job
+// The `+h2` clients go to the server's TLS port (HTTP/2 by ALPN).
+const base = H2_CLIENTS.includes(client) ? job.h2Base : job.base
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const now = () => performance.now()
@@ -109,17 +111,18 @@ async function settle() {
   }
 }
 
-async function idle(open) {
-  const n = params.idleConnections
+async function idle(open, n = params.idleConnections) {
   const url = `${base}/idle`
-  // One connection first, so lazy state (modules, the dispatcher) is in the baseline.
+  // One connection first, so lazy state (modules, the dispatcher, an HTTP/2
+  // session) is in the baseline: with HTTP/2 the figure is per extra stream.
   await readEvents(open, url, 1, 30_000)
   await settle()
   const before = process.memoryUsage()
   const closers = []
+  const openFor = Math.max(60_000, n * 15)
   await new Promise((resolve, reject) => {
     let opened = 0
-    const timer = setTimeout(() => reject(new Error(`only ${opened}/${n} connections open after 60 s`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`only ${opened}/${n} connections open after ${openFor / 1000} s`)), openFor)
     for (let i = 0; i < n; i++) {
       let seen = false
       closers.push(
@@ -147,6 +150,77 @@ async function idle(open) {
     heapPerConnection: (after.heapUsed - before.heapUsed) / n,
     rssPerConnection: (after.rss - before.rss) / n,
     externalPerConnection: (after.external - before.external) / n,
+    rss: after.rss,
+  }
+}
+
+/**
+ * `tickStreams` streams at once, each getting one event per second
+ * (/tick): once all are open, for `tickSeconds`, the CPU this process spends
+ * (% of one core), the delay of every event from the server's write to the
+ * client's callback (p50, p99), and every event accounted for: each stream's
+ * sequence numbers must come without a gap.
+ */
+async function ticks(open) {
+  const n = params.tickStreams
+  const url = `${base}/tick?period=1000`
+  const last = new Int32Array(n)
+  const delays = []
+  let measuring = false
+  let lost = 0
+  let errors = 0
+  let opened = 0
+  const closers = []
+  const allOpen = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${opened}/${n} tick streams open after ${Math.max(60, n * 0.015)} s`)), Math.max(60_000, n * 15))
+    for (let i = 0; i < n; i++) {
+      closers.push(
+        open(url, {
+          data(text) {
+            if (text === 'open') {
+              if (++opened === n) {
+                clearTimeout(timer)
+                resolve()
+              }
+              return
+            }
+            const space = text.indexOf(' ')
+            const seq = Number(text.slice(0, space))
+            if (last[i] !== 0 && seq !== last[i] + 1) lost += seq - last[i] - 1
+            last[i] = seq
+            if (measuring) delays.push(Number(process.hrtime.bigint() - BigInt(text.slice(space + 1))) / 1e6)
+          },
+          error() {
+            errors++
+          },
+        }),
+      )
+    }
+  })
+  await allOpen
+  // A second for every stream to have had its first event, then the window.
+  await sleep(1_100)
+  lost = 0
+  measuring = true
+  const cpuStart = process.cpuUsage()
+  const start = now()
+  await sleep(params.tickSeconds * 1000)
+  const cpu = process.cpuUsage(cpuStart)
+  const ms = now() - start
+  measuring = false
+  const rss = process.memoryUsage().rss
+  for (const close of closers) close()
+  if (errors > 0) throw new Error(`${errors} error event(s) on ${n} tick streams`)
+  delays.sort((a, b) => a - b)
+  const expected = n * params.tickSeconds
+  return {
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+    p50: percentile(delays, 0.5),
+    p99: percentile(delays, 0.99),
+    events: delays.length,
+    expected,
+    lost,
+    rss,
   }
 }
 
@@ -187,6 +261,10 @@ async function main() {
       return latency(open)
     case 'idle':
       return idle(open)
+    case 'streams':
+      return idle(open, params.streams)
+    case 'tick':
+      return ticks(open)
     default:
       throw new Error(`unknown scenario ${scenario}`)
   }

@@ -36,6 +36,28 @@ const SCENARIOS = {
 } as const
 const CLIENTS = ['eventsource-plus', 'eventsource-plus/fetchEvents', 'eventsource', 'undici', 'fetch-event-source', 'floor']
 
+// Issue 21: the Node transport as columns, and the many-streams scenarios
+// (10 000 idle streams; 10 000 streams × 1 event/s) for the library on each
+// transport, HTTP/2 included.
+const TRANSPORT_CLIENTS = ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node', 'floor+node']
+const STREAM_SCENARIOS = {
+  'streams-heap': 'B/stream',
+  'streams-rss': 'B/stream',
+  'tick-cpu': '% of a core',
+  'tick-p50': 'ms',
+  'tick-p99': 'ms',
+  'tick-rss': 'B',
+} as const
+const STREAM_CLIENTS = [
+  'eventsource-plus',
+  'eventsource-plus/fetchEvents',
+  'eventsource-plus+node',
+  'eventsource-plus/fetchEvents+node',
+  'eventsource-plus+h2',
+  'eventsource-plus/fetchEvents+h2',
+  'floor',
+]
+
 let build: PrivateBuild
 let report: Report
 let output: string
@@ -48,12 +70,12 @@ beforeAll(() => {
   const run = spawnSync(process.execPath, ['bench/run.mjs', '--check', '--plus', build.dir, '--out', out], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 150_000,
+    timeout: 240_000,
   })
   output = `${run.stdout}\n${run.stderr}`
   if (run.status !== 0) throw new Error(`bench/run.mjs --check exited with ${run.status}:\n${output}`)
   report = JSON.parse(readFileSync(out, 'utf8')) as Report
-}, 180_000)
+}, 270_000)
 
 afterAll(() => build?.remove())
 
@@ -75,6 +97,26 @@ describe('npm run bench, one tiny round of every client', () => {
       expect(entry?.median).toBeGreaterThan(0)
       expect(Number.isFinite(entry?.median)).toBe(true)
     }
+  })
+
+  it('measures the Node transport as columns: throughput, latency and idle figures for each +node client', () => {
+    for (const scenario of ['small-events', 'large-events', 'latency-p50', 'idle-heap']) {
+      for (const client of TRANSPORT_CLIENTS) {
+        if (client === 'floor+node' && scenario === 'idle-heap') continue
+        expect(report.scenarios[scenario]?.[client]?.median, `${scenario} / ${client}`).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  it.each(Object.entries(STREAM_SCENARIOS))('many streams, %s: a figure in %s for the library on each transport', (scenario, unit) => {
+    for (const client of STREAM_CLIENTS) {
+      const entry = report.scenarios[scenario]?.[client]
+      expect(entry?.skipped, `${scenario} / ${client}: ${entry?.reason}`).toBeUndefined()
+      expect(entry?.unit).toBe(unit)
+      expect(entry?.median).toBeGreaterThan(0)
+    }
+    // Every event delivered, on every transport: none lost.
+    for (const client of STREAM_CLIENTS) expect(report.scenarios['tick-lost']?.[client]?.median, `tick-lost / ${client}`).toBe(0)
   })
 
   it('measures the lite entry and the references too, with no failed round anywhere', () => {

@@ -230,6 +230,7 @@ const aliasPlugin: Plugin = {
     build.onResolve({ filter: /^eventsource-plus(\/polyfill|\/lite|\/share)?$/ }, (args) => ({
       path: join(ROOT, 'src', args.path === 'eventsource-plus' ? 'index.ts' : `${args.path.slice('eventsource-plus/'.length)}.ts`),
     }))
+    build.onResolve({ filter: /^eventsource-plus\/node-transport$/ }, () => ({ path: join(ROOT, 'src', 'node-transport', 'index.ts') }))
   },
 }
 
@@ -421,6 +422,15 @@ const CHECKS: Record<string, Check[]> = {
       },
     },
   ],
+  'On Node: the native transport (opt-in)': [
+    {
+      verify(run) {
+        expect(run.stopped).toBe(true)
+        expect(run.requests[0]?.path).toBe('/feed')
+        expect(run.requests[0]?.headers.accept).toBe('text/event-stream')
+      },
+    },
+  ],
   'Resume after a page reload or a process restart': [
     {
       verify(run) {
@@ -541,6 +551,7 @@ describe('README.md ```ts snippets type-check', () => {
             'eventsource-plus/polyfill': [join(ROOT, 'src', 'polyfill.ts')],
             'eventsource-plus/lite': [join(ROOT, 'src', 'lite.ts')],
             'eventsource-plus/share': [join(ROOT, 'src', 'share.ts')],
+            'eventsource-plus/node-transport': [join(ROOT, 'src', 'node-transport', 'index.ts')],
           },
         },
         include: [join(dir, '*.ts')],

@@ -21,6 +21,8 @@ export interface CliOptions {
   reconnect: boolean
   retryLimit: number | undefined
   json: boolean
+  /** Re-indent JSON data (values kept verbatim); off by default. */
+  pretty: boolean
   help: boolean
   version: boolean
 }
@@ -63,6 +65,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     reconnect: values['no-reconnect'] !== true,
     retryLimit: values['retry-limit'] === undefined ? undefined : positiveInteger('--retry-limit', values['retry-limit']),
     json: values.json === true,
+    pretty: values.pretty === true,
     help,
     version,
   }
@@ -85,6 +88,7 @@ function parse(argv: readonly string[]) {
       'no-reconnect': { type: 'boolean' },
       'retry-limit': { type: 'string' },
       json: { type: 'boolean' },
+      pretty: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },
@@ -122,6 +126,8 @@ export const HELP = `Usage: eventsource-plus [options] <url>
 Connects to a Server-Sent Events stream and prints its events as they arrive.
 Reconnects and resumes with Last-Event-ID like a browser's EventSource.
 Events go to stdout; status lines (connecting, open, reconnecting) go to stderr.
+Data is printed exactly as received (no reformatting) unless --pretty is given.
+Colour only on a terminal; NO_COLOR turns it off, FORCE_COLOR turns it on.
 
 Options:
   -H, --header 'Name: value'   add a request header (repeatable)
@@ -134,7 +140,10 @@ Options:
       --inactivity-timeout D   reconnect when no byte arrives for this long
       --no-reconnect           do not reconnect; a clean end of stream exits 0
       --retry-limit N          fail after N consecutive failed attempts
-      --json                   one JSON object per event per line (for jq)
+      --json                   one JSON object per event per line (for jq);
+                               data is the exact string received
+      --pretty                 indent JSON data for reading; numbers and
+                               strings are copied verbatim, never rounded
   -h, --help                   show this help
   -V, --version                show the version
 

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { EventSource, type EventSourceErrorEvent, type EventSourceInit, type RetryContext } from 'eventsource-plus'
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './args.js'
-import { formatJson, formatReadable, paint } from './format.js'
+import { formatJson, formatReadable, paint, useColor } from './format.js'
 
 /** Exit codes, as `--help` lists them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 124 } as const
@@ -82,8 +82,8 @@ async function readData(data: string): Promise<string> {
 
 /** Connects and prints until a stop condition; resolves with the exit code. */
 function run(options: CliOptions, init: EventSourceInit): Promise<number> {
-  const color = process.stderr.isTTY === true
-  const outColor = process.stdout.isTTY === true && !options.json
+  const color = useColor(process.stderr.isTTY)
+  const outColor = !options.json && useColor(process.stdout.isTTY)
   const status = (style: 'dim' | 'green' | 'yellow' | 'red', text: string): void => {
     process.stderr.write(`${paint(color, style, text)}\n`)
   }
@@ -124,7 +124,7 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
     const print = (event: MessageEvent<string>): void => {
       if (wanted.size > 0 && !wanted.has(event.type)) return
       const printedEvent = { type: event.type, data: event.data, lastEventId: event.lastEventId }
-      process.stdout.write(options.json ? formatJson(printedEvent) : formatReadable(printedEvent, outColor))
+      process.stdout.write(options.json ? formatJson(printedEvent) : formatReadable(printedEvent, outColor, options.pretty))
       printed++
       if (options.maxEvents !== undefined && printed >= options.maxEvents) finish(EXIT.ok)
     }

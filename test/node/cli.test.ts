@@ -102,7 +102,7 @@ function scripted(label: string, script: Script): { url: string; key: string } {
 const ANSI = /\u001b\[/
 
 describe('output', () => {
-  it('prints a readable block per event: type, id, and JSON data pretty-printed; no colour on a pipe', async () => {
+  it('prints a readable block per event: type, id, and the data exactly as received; no colour on a pipe', async () => {
     const { url } = scripted('readable', [
       {
         chunks: ['event: update\nid: 7\ndata: {"a":1,"b":[true,"x"]}\n\n', 'data: plain text, {not json\n\n', 'data: line 1\ndata: line 2\n\n'],
@@ -112,13 +112,36 @@ describe('output', () => {
     const result = await runCli(['-n', '3', url])
     expectExit(result, 0)
     expect(result.stdout).toBe(
-      'update  id: 7\n{\n  "a": 1,\n  "b": [\n    true,\n    "x"\n  ]\n}\n\n' +
+      'update  id: 7\n{"a":1,"b":[true,"x"]}\n\n' +
         // The id carries over to later events, as in the library.
         'message  id: 7\nplain text, {not json\n\n' +
         'message  id: 7\nline 1\nline 2\n\n',
     )
     expect(result.stdout).not.toMatch(ANSI)
     expect(result.stderr).not.toMatch(ANSI)
+  })
+
+  it('prints big integers, unicode and multi-line data byte for byte', async () => {
+    const data = '{"n": 2, "big": 12345678901234567890, "f": 1.50, "s": "h\\u00e9 é 😀"}'
+    const { url } = scripted('verbatim', [{ chunks: [`data: ${data}\ndata:   second line \n\n`], end: 'hang' }])
+    const result = await runCli(['-n', '1', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe(`message\n${data}\n  second line \n\n`)
+    const json = await runCli(['--json', '-n', '1', url])
+    expectExit(json, 0)
+    expect(json.stdout).toContain('12345678901234567890')
+    expect(jsonLines(json.stdout)[0]?.data).toBe(`${data}\n  second line `)
+  })
+
+  it('--pretty indents JSON without changing a value', async () => {
+    const { url } = scripted('pretty', [
+      { chunks: ['data: {"big":12345678901234567890,"f":1.50,"a":[],"s":"x,\\"y\\": z"}\n\n', 'data: not {json\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['--pretty', '-n', '2', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe(
+      'message\n{\n  "big": 12345678901234567890,\n  "f": 1.50,\n  "a": [],\n  "s": "x,\\"y\\": z"\n}\n\n' + 'message\nnot {json\n\n',
+    )
   })
 
   it('leaves out the id when there is none', async () => {
@@ -189,11 +212,15 @@ describe('output', () => {
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
 
 /** Runs the CLI with stdout (and stderr, unless redirected) on a pseudo-terminal. */
-async function runOnTty(args: string[], stderrToNull: boolean): Promise<CliResult> {
+async function runOnTty(args: string[], stderrToNull: boolean, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`
   const command = [process.execPath, build.cli, ...args].map(quote).join(' ') + (stderrToNull ? ' 2>/dev/null' : '')
   const started = performance.now()
-  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...inherited } = process.env
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...inherited, ...env },
+  })
   let stdout = ''
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
   child.stdin.end()
@@ -212,10 +239,18 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     const { url } = scripted('tty', [{ chunks: ['id: 5\ndata: {"a":1}\n\n'], end: 'hang' }])
     const result = await runOnTty(['-n', '1', url], false)
     expectExit(result, 0)
-    // Bold cyan type, dim id, then the pretty JSON uncoloured.
+    // Bold cyan type, dim id, then the data as sent, uncoloured.
     expect(result.stdout).toContain('\u001b[1m\u001b[36mmessage\u001b[39m\u001b[22m\u001b[2m  id: 5\u001b[22m')
-    expect(result.stdout).toContain('{\r\n  "a": 1\r\n}')
+    expect(result.stdout).toContain('\r\n{"a":1}\r\n')
     expect(result.stdout).toMatch(/\u001b\[32m\* open/)
+  })
+
+  it('NO_COLOR turns colour off even on a terminal', async () => {
+    const { url } = scripted('tty-no-color', [{ chunks: ['id: 5\ndata: {"a":1}\n\n'], end: 'hang' }])
+    const result = await runOnTty(['-n', '1', url], false, { NO_COLOR: '1' })
+    expectExit(result, 0)
+    expect(result.stdout).toContain('message  id: 5')
+    expect(result.stdout).not.toMatch(ANSI)
   })
 
   it('--json stays plain JSON even on a terminal', async () => {
@@ -228,6 +263,16 @@ describe.skipIf(!hasScript)('on a terminal', () => {
 })
 
 describe('in a pipe', () => {
+  it('FORCE_COLOR colours output even in a pipe, and NO_COLOR wins over it', async () => {
+    const { url } = scripted('force-color', [{ chunks: ['id: 5\ndata: x\n\n'], end: 'hang' }])
+    const forced = await runCli(['-n', '1', url], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' } })
+    expectExit(forced, 0)
+    expect(forced.stdout).toMatch(ANSI)
+    const both = await runCli(['-n', '1', url], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1', NO_COLOR: '1' } })
+    expectExit(both, 0)
+    expect(both.stdout).not.toMatch(ANSI)
+  })
+
   it('stops quietly (exit 0, no stack trace) when the reader closes the pipe, as `… | head -1` does', async () => {
     const { url } = scripted('epipe', [
       { chunks: ['data: 1\n\n', { delay: 200 }, 'data: 2\n\n', { delay: 200 }, 'data: 3\n\n'], end: 'hang' },

@@ -51,12 +51,27 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const url = positionals[0]
   if (url === undefined && !help && !version) throw new UsageError('missing the URL to connect to')
 
+  const headers = (values.header ?? []).map(parseHeader)
+  let lastEventId = values['last-event-id']
+  // The client owns these two (WHATWG HTML §9.2.2 sets Accept; the connection
+  // sets Last-Event-ID on each reconnect), so a -H copy would be dropped.
+  // Map the one that has an option, refuse the other, never drop in silence.
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase()
+    if (lower === 'accept') throw new UsageError(`-H '${name}: ${value}': the client always sends Accept: text/event-stream; it cannot be changed`)
+    if (lower === 'last-event-id') {
+      if (lastEventId !== undefined && lastEventId !== value)
+        throw new UsageError(`-H '${name}: ${value}' and --last-event-id '${lastEventId}' disagree; give one`)
+      lastEventId = value
+    }
+  }
+
   return {
     url: url ?? '',
-    headers: (values.header ?? []).map(parseHeader),
+    headers: headers.filter(([name]) => name.toLowerCase() !== 'last-event-id'),
     method: values.method?.toUpperCase(),
     data: values.data,
-    lastEventId: values['last-event-id'],
+    lastEventId,
     events: values.event ?? [],
     maxEvents: values['max-events'] === undefined ? undefined : positiveInteger('--max-events', values['max-events']),
     timeout: values.timeout === undefined ? undefined : parseDuration('--timeout', values.timeout),
@@ -130,9 +145,14 @@ Data is printed exactly as received (no reformatting) unless --pretty is given.
 Colour only on a terminal; NO_COLOR turns it off, FORCE_COLOR turns it on.
 
 Options:
-  -H, --header 'Name: value'   add a request header (repeatable)
+  -H, --header 'Name: value'   add a request header (repeatable).
+                               -H 'Last-Event-ID: X' is --last-event-id X;
+                               -H 'Accept: ...' is refused (the client sends
+                               Accept: text/event-stream)
   -X, --method METHOD          request method (default GET; POST when -d is given)
-  -d, --data TEXT|@FILE|@-     request body: text, a file, or stdin
+  -d, --data TEXT|@FILE|@-     request body: text, a file, or stdin. A body
+                               that parses as JSON is sent with Content-Type:
+                               application/json unless -H gives one
       --last-event-id ID       resume from this id (sent as Last-Event-ID)
       --event TYPE             print only events of this type (repeatable)
   -n, --max-events N           exit 0 after N printed events
@@ -159,7 +179,7 @@ Examples:
   eventsource-plus https://example.com/events
   eventsource-plus --json -n 10 https://example.com/events | jq .data
   eventsource-plus -H "Authorization: Bearer $TOKEN" -d '{"prompt":"hi"}' \\
-      -H 'Content-Type: application/json' https://api.example.com/v1/stream
+      https://api.example.com/v1/stream
   echo '{"prompt":"hi"}' | eventsource-plus -d @- https://api.example.com/v1/stream
   eventsource-plus --last-event-id 42 --event update https://example.com/feed
 `

@@ -44,9 +44,14 @@ async function main(argv: readonly string[]): Promise<number> {
 async function toInit(options: CliOptions): Promise<EventSourceInit> {
   const body = options.data === undefined ? undefined : await readData(options.data)
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  const headers = [...options.headers]
+  // curl --json's choice: a JSON body with no type given is labelled as JSON,
+  // so `-d '{"prompt":"hi"}'` is not sent as text/plain.
+  if (body !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') && isJson(body))
+    headers.push(['Content-Type', 'application/json'])
   const init: EventSourceInit = {
     method,
-    headers: options.headers,
+    headers,
     retry: options.reconnect
       ? {
           ...(options.retryLimit === undefined ? {} : { limit: options.retryLimit }),
@@ -61,6 +66,15 @@ async function toInit(options: CliOptions): Promise<EventSourceInit> {
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
   if (options.inactivityTimeout !== undefined) init.inactivityTimeout = options.inactivityTimeout
   return init
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** The server ended the stream: no status to blame, no exception. */

@@ -317,6 +317,26 @@ describe('request', () => {
     expect(header(request, 'accept')).toBe('text/event-stream')
   })
 
+  it('-H Last-Event-ID is mapped to --last-event-id; -H Accept is refused with a reason', async () => {
+    const { url, key } = scripted('lei-header', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const result = await runCli(['-H', 'Last-Event-ID: 9', '-n', '1', url])
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(header(request, 'last-event-id')).toBe('9')
+    const accept = await runCli(['-H', 'Accept: application/json', url])
+    expectExit(accept, 2)
+    expect(accept.stderr).toContain('Accept: text/event-stream')
+  })
+
+  it('-d with a JSON body and no Content-Type sends application/json; other text stays text/plain', async () => {
+    const json = scripted('json-body', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const text = scripted('text-body', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    expectExit(await runCli(['-d', '{"prompt":"hi"}', '-n', '1', json.url]), 0)
+    expectExit(await runCli(['-d', 'hello', '-n', '1', text.url]), 0)
+    expect(header(at(await attempts(origin, json.key, { min: 1 }), 0), 'content-type')).toBe('application/json')
+    expect(header(at(await attempts(origin, text.key, { min: 1 }), 0), 'content-type')).toMatch(/^text\/plain/)
+  })
+
   it('-d TEXT sends a POST with that body', async () => {
     const { url, key } = scripted('data-text', [{ chunks: ['data: x\n\n'], end: 'hang' }])
     const result = await runCli(['-H', 'Content-Type: application/json', '-d', '{"prompt":"hi"}', '-n', '1', url])

@@ -20,6 +20,8 @@ export interface CliOptions {
   inactivityTimeout: number | undefined
   reconnect: boolean
   retryLimit: number | undefined
+  /** Retries of a network error before any response (0: exit at once, as curl). */
+  retry: number
   json: boolean
   /** Re-indent JSON data (values kept verbatim); off by default. */
   pretty: boolean
@@ -79,6 +81,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       values['inactivity-timeout'] === undefined ? undefined : parseDuration('--inactivity-timeout', values['inactivity-timeout']),
     reconnect: values['no-reconnect'] !== true,
     retryLimit: values['retry-limit'] === undefined ? undefined : positiveInteger('--retry-limit', values['retry-limit']),
+    retry: values.retry === undefined ? 0 : positiveInteger('--retry', values.retry),
     json: values.json === true,
     pretty: values.pretty === true,
     help,
@@ -102,6 +105,7 @@ function parse(argv: readonly string[]) {
       'inactivity-timeout': { type: 'string' },
       'no-reconnect': { type: 'boolean' },
       'retry-limit': { type: 'string' },
+      retry: { type: 'string' },
       json: { type: 'boolean' },
       pretty: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -159,7 +163,13 @@ Options:
       --timeout DURATION       give up after this long (500ms, 30s, 2m), exit 124
       --inactivity-timeout D   reconnect when no byte arrives for this long
       --no-reconnect           do not reconnect; a clean end of stream exits 0
-      --retry-limit N          fail after N consecutive failed attempts
+      --retry-limit N          give up (exit 6) after N failed attempts in a row;
+                               every failed attempt counts (refused, broken
+                               stream, --inactivity-timeout), until an event
+                               arrives. (The library's retry.limit counts only
+                               attempts that never opened.)
+      --retry N                retry a network error before any response N
+                               times (default 0: exit 3 at once, as curl)
       --json                   one JSON object per event per line (for jq);
                                data is the exact string received
       --pretty                 indent JSON data for reading; numbers and
@@ -171,9 +181,19 @@ Exit codes:
   0    --max-events reached, the server answered 204 (stop), or the stream
        ended cleanly and is not reconnected (--no-reconnect, or a request
        with a body: a POST stream that ends is finished, never re-sent)
-  1    the connection failed (status, content type, network, retry limit)
-  2    bad command line
+  1    the stream failed after it opened (and is not reconnected)
+  2    bad command line (also -H 'Accept: ...')
+  3    network error before any response: refused, DNS failure, reset
+  4    the server answered an HTTP error status (status line, WWW-Authenticate,
+       Retry-After and the body's first lines go to stderr)
+  5    the server answered 200 with a content type other than text/event-stream
+  6    gave up: --retry-limit reached, or --retry used up
   124  --timeout reached
+  130  interrupted (Ctrl-C)
+
+Reconnects after a stream opened wait with exponential backoff (x2 per
+failed attempt, up to 30 s, plus up to 20 % jitter); a server's retry: sets
+the base delay.
 
 Examples:
   eventsource-plus https://example.com/events

@@ -434,12 +434,14 @@ describe('exit codes', () => {
   })
 
   for (const status of [404, 500]) {
-    it(`${status}: exit 1 with a one-line reason naming the status on stderr, no retry`, async () => {
+    it(`${status}: exit 4 with a one-line reason naming the status on stderr, no retry`, async () => {
       const { url, key } = scripted(`status-${status}`, [
         { status, headers: { 'Content-Type': 'text/plain' }, chunks: ['nope'] },
       ])
       const result = await runCli([url])
-      expectExit(result, 1)
+      expectExit(result, 4)
+      expect(result.stderr).toContain(`< HTTP ${status}`)
+      expect(result.stderr).toContain('  nope')
       expect(result.stdout).toBe('')
       const reason = lastStderrLine(result)
       expect(reason).toMatch(/^eventsource-plus: /)
@@ -448,15 +450,30 @@ describe('exit codes', () => {
     })
   }
 
-  it('a wrong Content-Type: exit 1 with a one-line reason naming the type', async () => {
-    const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'application/json' }, chunks: ['{"a":1}'] }])
+  it('401 with a JSON body: exit 4, WWW-Authenticate and the body\'s message on stderr', async () => {
+    const { url } = scripted('status-401', [
+      {
+        status: 401,
+        headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="api"' },
+        chunks: ['{"error": "token expired"}'],
+      },
+    ])
     const result = await runCli([url])
-    expectExit(result, 1)
+    expectExit(result, 4)
+    expect(result.stderr).toContain('< www-authenticate: Bearer realm="api"')
+    expect(result.stderr).toContain('{"error": "token expired"}')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: .*401/)
+  })
+
+  it('a wrong Content-Type (text/html): exit 5 with a one-line reason naming the type', async () => {
+    const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'text/html' }, chunks: ['<p>hi</p>'] }])
+    const result = await runCli([url])
+    expectExit(result, 5)
     expect(result.stdout).toBe('')
     const reason = lastStderrLine(result)
     expect(reason).toMatch(/^eventsource-plus: /)
     expect(reason).toMatch(/content.type/i)
-    expect(reason).toContain('application/json')
+    expect(reason).toContain('text/html')
   })
 
   it('--no-reconnect: a clean end of stream exits 0 after the events, one request', async () => {
@@ -483,14 +500,35 @@ describe('exit codes', () => {
     expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
-  it('a refused connection with --retry-limit 1: exit 1 with a one-line reason', async () => {
-    const result = await runCli(['--retry-limit', '1', `${refusedOrigin}/events`])
-    expectExit(result, 1)
+  it('a refused connection: exit 3 at once, as curl, with a one-line reason', async () => {
+    const result = await runCli([`${refusedOrigin}/events`])
+    expectExit(result, 3)
+    expect(result.ms).toBeLessThan(2500)
     expect(result.stdout).toBe('')
     expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
   })
 
-  it('--retry-limit N: gives up after N consecutive failed attempts (ones that never opened)', async () => {
+  it('a DNS failure (.invalid never resolves): exit 3 at once', async () => {
+    const result = await runCli(['http://nonexistent.invalid/'])
+    expectExit(result, 3)
+    expect(result.ms).toBeLessThan(2500)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+  })
+
+  it('--retry 1 retries a refused connection once, then gives up: exit 6', async () => {
+    const result = await runCli(['--retry', '1', `${refusedOrigin}/events`])
+    expectExit(result, 6)
+    expect(result.stderr).toMatch(/reconnecting/i)
+  })
+
+  it('--retry-limit with --inactivity-timeout against a silent stream stops: exit 6', async () => {
+    const { url, key } = scripted('silent', { attempts: [], then: { chunks: ['retry: 50\n\n'], end: 'hang' } })
+    const result = await runCli(['--retry-limit', '2', '--inactivity-timeout', '300ms', '--timeout', '8s', url])
+    expectExit(result, 6)
+    expect(await attempts(origin, key, { min: 3, timeout: 500 })).toHaveLength(2)
+  })
+
+  it('--retry-limit N: gives up after N failed attempts in a row, the broken open one included: exit 6', async () => {
     // The first attempt opens and sets a short reconnection time; every later
     // one is reset before any response, so those count as failed.
     const { url, key } = scripted('retry-limit', {
@@ -498,11 +536,11 @@ describe('exit codes', () => {
       then: { destroyBeforeHeaders: true },
     })
     const result = await runCli(['--json', '--retry-limit', '3', url])
-    expectExit(result, 1)
+    expectExit(result, 6)
     expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
     expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
-    // One that opened, then three failures.
-    expect(await attempts(origin, key, { min: 5, timeout: 500 })).toHaveLength(4)
+    // One that opened and broke, then two resets: three failures.
+    expect(await attempts(origin, key, { min: 4, timeout: 500 })).toHaveLength(3)
   })
 
   it('--timeout 300ms: exit 124 when nothing ends the run in time', async () => {

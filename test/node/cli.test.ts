@@ -585,7 +585,8 @@ describe('resume', () => {
     const requests = await attempts(origin, key, { min: 3 })
     expect(requests.map((request) => header(request, 'last-event-id'))).toEqual([null, '2', '4'])
     // Status lines: stderr tells of each reconnect and its delay; stdout has none.
-    expect(result.stderr).toMatch(/reconnecting in 100 ms/)
+    // 100 ms from retry:, plus up to 20 % jitter.
+    expect(result.stderr).toMatch(/reconnecting in 1[0-2]\d ms/)
     expect(result.stderr.match(/\* open/g)).toHaveLength(3)
   })
 
@@ -650,13 +651,18 @@ describe('command line', () => {
       '--inactivity-timeout',
       '--no-reconnect',
       '--retry-limit',
+      '--retry N',
       '--json',
+      '--pretty',
       '--help',
       '--version',
     ]) {
       expect(result.stdout).toContain(option)
     }
-    expect(result.stdout).toMatch(/Exit codes:\n\s+0 .*\n(?:.*\n)*?\s+1 .*\n\s+2 .*\n\s+124 /)
+    const exits = result.stdout.slice(result.stdout.indexOf('Exit codes:'))
+    for (const code of [0, 1, 2, 3, 4, 5, 6, 124, 130]) expect(exits).toMatch(new RegExp(`\\n  ${code} +\\S`))
+    expect(result.stdout).toMatch(/NO_COLOR/)
+    expect(result.stdout).toMatch(/application\/json/)
     expect(result.stdout).toMatch(/Examples:\n\s+eventsource-plus /)
     expect(result.stderr).toBe('')
   })

@@ -23,6 +23,8 @@ export interface CliOptions {
   /** Retries of a network error before any response (0: exit at once, as curl). */
   retry: number
   json: boolean
+  /** Request and response lines and headers, and each reconnect's Last-Event-ID, on stderr. */
+  verbose: boolean
   /** Re-indent JSON data (values kept verbatim); off by default. */
   pretty: boolean
   help: boolean
@@ -83,6 +85,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     retryLimit: values['retry-limit'] === undefined ? undefined : positiveInteger('--retry-limit', values['retry-limit']),
     retry: values.retry === undefined ? 0 : positiveInteger('--retry', values.retry),
     json: values.json === true,
+    verbose: values.verbose === true,
     pretty: values.pretty === true,
     help,
     version,
@@ -107,6 +110,7 @@ function parse(argv: readonly string[]) {
       'retry-limit': { type: 'string' },
       retry: { type: 'string' },
       json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
       pretty: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
@@ -174,6 +178,9 @@ Options:
                                data is the exact string received
       --pretty                 indent JSON data for reading; numbers and
                                strings are copied verbatim, never rounded
+  -v, --verbose                on stderr: the request line and headers sent
+                               (> ...), the status line and headers received
+                               (< ...), and each reconnect's Last-Event-ID
   -h, --help                   show this help
   -V, --version                show the version
 

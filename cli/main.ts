@@ -88,11 +88,26 @@ async function toInit(options: CliOptions, state: RunState): Promise<EventSource
         }
       : false,
   }
+  if (options.verbose) init.fetch = verboseFetch
   // The body is read once and re-sent as is on a reconnect that resumes.
   if (body !== undefined) init.body = body
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
   if (options.inactivityTimeout !== undefined) init.inactivityTimeout = options.inactivityTimeout
   return init
+}
+
+/** `fetch` that shows, like `curl -v`, what is sent and what came back. */
+async function verboseFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init)
+  const url = new URL(request.url)
+  const lines = [`> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> host: ${url.host}`]
+  request.headers.forEach((value, name) => lines.push(`> ${name}: ${value}`))
+  process.stderr.write(`${lines.join('\n')}\n`)
+  const response = await fetch(input, init)
+  const received = [`< HTTP ${response.status} ${response.statusText}`.trimEnd()]
+  response.headers.forEach((value, name) => received.push(`< ${name}: ${value}`))
+  process.stderr.write(`${received.join('\n')}\n`)
+  return response
 }
 
 function isJson(text: string): boolean {
@@ -128,6 +143,7 @@ function decide(context: RetryContext, options: CliOptions, method: string, stat
     state.gaveUp = true
     return false
   }
+  if (options.verbose) process.stderr.write(`* reconnect will send Last-Event-ID: ${context.lastEventId === '' ? '(none)' : context.lastEventId}\n`)
   return true
 }
 

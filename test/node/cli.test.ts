@@ -337,6 +337,21 @@ describe('request', () => {
     expect(header(at(await attempts(origin, text.key, { min: 1 }), 0), 'content-type')).toMatch(/^text\/plain/)
   })
 
+  it('-v shows the request and response headers and the Last-Event-ID of a reconnect on stderr', async () => {
+    const { url } = scripted('verbose', [
+      { chunks: ['retry: 50\nid: 4\ndata: a\n\n', { delay: 100 }], end: 'destroy' },
+      { chunks: ['data: b\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['-v', '-H', 'X-Trace: t1', '-n', '2', url])
+    expectExit(result, 0)
+    expect(result.stderr).toMatch(/^> GET \/\S* HTTP\/1\.1$/m)
+    expect(result.stderr).toMatch(/^> x-trace: t1$/m)
+    expect(result.stderr).toMatch(/^< HTTP 200/m)
+    expect(result.stderr).toMatch(/^< content-type: text\/event-stream/m)
+    expect(result.stderr).toContain('reconnect will send Last-Event-ID: 4')
+    expect(result.stdout).toBe('message  id: 4\na\n\nmessage  id: 4\nb\n\n')
+  })
+
   it('-d TEXT sends a POST with that body', async () => {
     const { url, key } = scripted('data-text', [{ chunks: ['data: x\n\n'], end: 'hang' }])
     const result = await runCli(['-H', 'Content-Type: application/json', '-d', '{"prompt":"hi"}', '-n', '1', url])
@@ -654,6 +669,7 @@ describe('command line', () => {
       '--retry N',
       '--json',
       '--pretty',
+      '-v, --verbose',
       '--help',
       '--version',
     ]) {

@@ -24,6 +24,7 @@ export const ENTRIES = {
     note: "undici's EventSource runs on undici's own fetch and dispatcher, so its bundle is most of undici (Node built-ins not counted)",
   },
   'fetch-event-source': { contents: "export { fetchEventSource } from '@microsoft/fetch-event-source'", platform: 'browser', note: 'no dependencies' },
+  'eventsource-client': { contents: "export { createEventSource } from 'eventsource-client'", platform: 'browser', note: 'createEventSource, with its dependencies' },
   floor: { contents: "export { floor } from './bench/floor.mjs'", platform: 'browser', note: 'bench/floor.mjs with eventsource-parser' },
 }
 

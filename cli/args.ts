@@ -20,7 +20,13 @@ export interface CliOptions {
   inactivityTimeout: number | undefined
   reconnect: boolean
   retryLimit: number | undefined
+  /** Retries of a network error before any response (0: exit at once, as curl). */
+  retry: number
   json: boolean
+  /** Request and response lines and headers, and each reconnect's Last-Event-ID, on stderr. */
+  verbose: boolean
+  /** Re-indent JSON data (values kept verbatim); off by default. */
+  pretty: boolean
   help: boolean
   version: boolean
 }
@@ -49,12 +55,27 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const url = positionals[0]
   if (url === undefined && !help && !version) throw new UsageError('missing the URL to connect to')
 
+  const headers = (values.header ?? []).map(parseHeader)
+  let lastEventId = values['last-event-id']
+  // The client owns these two (WHATWG HTML §9.2.2 sets Accept; the connection
+  // sets Last-Event-ID on each reconnect), so a -H copy would be dropped.
+  // Map the one that has an option, refuse the other, never drop in silence.
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase()
+    if (lower === 'accept') throw new UsageError(`-H '${name}: ${value}': the client always sends Accept: text/event-stream; it cannot be changed`)
+    if (lower === 'last-event-id') {
+      if (lastEventId !== undefined && lastEventId !== value)
+        throw new UsageError(`-H '${name}: ${value}' and --last-event-id '${lastEventId}' disagree; give one`)
+      lastEventId = value
+    }
+  }
+
   return {
     url: url ?? '',
-    headers: (values.header ?? []).map(parseHeader),
+    headers: headers.filter(([name]) => name.toLowerCase() !== 'last-event-id'),
     method: values.method?.toUpperCase(),
     data: values.data,
-    lastEventId: values['last-event-id'],
+    lastEventId,
     events: values.event ?? [],
     maxEvents: values['max-events'] === undefined ? undefined : positiveInteger('--max-events', values['max-events']),
     timeout: values.timeout === undefined ? undefined : parseDuration('--timeout', values.timeout),
@@ -62,7 +83,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       values['inactivity-timeout'] === undefined ? undefined : parseDuration('--inactivity-timeout', values['inactivity-timeout']),
     reconnect: values['no-reconnect'] !== true,
     retryLimit: values['retry-limit'] === undefined ? undefined : positiveInteger('--retry-limit', values['retry-limit']),
+    retry: values.retry === undefined ? 0 : positiveInteger('--retry', values.retry),
     json: values.json === true,
+    verbose: values.verbose === true,
+    pretty: values.pretty === true,
     help,
     version,
   }
@@ -84,7 +108,10 @@ function parse(argv: readonly string[]) {
       'inactivity-timeout': { type: 'string' },
       'no-reconnect': { type: 'boolean' },
       'retry-limit': { type: 'string' },
+      retry: { type: 'string' },
       json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      pretty: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
     },
@@ -122,19 +149,38 @@ export const HELP = `Usage: eventsource-plus [options] <url>
 Connects to a Server-Sent Events stream and prints its events as they arrive.
 Reconnects and resumes with Last-Event-ID like a browser's EventSource.
 Events go to stdout; status lines (connecting, open, reconnecting) go to stderr.
+Data is printed exactly as received (no reformatting) unless --pretty is given.
+Colour only on a terminal; NO_COLOR turns it off, FORCE_COLOR turns it on.
 
 Options:
-  -H, --header 'Name: value'   add a request header (repeatable)
+  -H, --header 'Name: value'   add a request header (repeatable).
+                               -H 'Last-Event-ID: X' is --last-event-id X;
+                               -H 'Accept: ...' is refused (the client sends
+                               Accept: text/event-stream)
   -X, --method METHOD          request method (default GET; POST when -d is given)
-  -d, --data TEXT|@FILE|@-     request body: text, a file, or stdin
+  -d, --data TEXT|@FILE|@-     request body: text, a file, or stdin. A body
+                               that parses as JSON is sent with Content-Type:
+                               application/json unless -H gives one
       --last-event-id ID       resume from this id (sent as Last-Event-ID)
       --event TYPE             print only events of this type (repeatable)
   -n, --max-events N           exit 0 after N printed events
       --timeout DURATION       give up after this long (500ms, 30s, 2m), exit 124
       --inactivity-timeout D   reconnect when no byte arrives for this long
       --no-reconnect           do not reconnect; a clean end of stream exits 0
-      --retry-limit N          fail after N consecutive failed attempts
-      --json                   one JSON object per event per line (for jq)
+      --retry-limit N          give up (exit 6) after N failed attempts in a row;
+                               every failed attempt counts (refused, broken
+                               stream, --inactivity-timeout), until an event
+                               arrives. (The library's retry.limit counts only
+                               attempts that never opened.)
+      --retry N                retry a network error before any response N
+                               times (default 0: exit 3 at once, as curl)
+      --json                   one JSON object per event per line (for jq);
+                               data is the exact string received
+      --pretty                 indent JSON data for reading; numbers and
+                               strings are copied verbatim, never rounded
+  -v, --verbose                on stderr: the request line and headers sent
+                               (> ...), the status line and headers received
+                               (< ...), and each reconnect's Last-Event-ID
   -h, --help                   show this help
   -V, --version                show the version
 
@@ -142,15 +188,25 @@ Exit codes:
   0    --max-events reached, the server answered 204 (stop), or the stream
        ended cleanly and is not reconnected (--no-reconnect, or a request
        with a body: a POST stream that ends is finished, never re-sent)
-  1    the connection failed (status, content type, network, retry limit)
-  2    bad command line
+  1    the stream failed after it opened (and is not reconnected)
+  2    bad command line (also -H 'Accept: ...')
+  3    network error before any response: refused, DNS failure, reset
+  4    the server answered an HTTP error status (status line, WWW-Authenticate,
+       Retry-After and the body's first lines go to stderr)
+  5    the server answered 200 with a content type other than text/event-stream
+  6    gave up: --retry-limit reached, or --retry used up
   124  --timeout reached
+  130  interrupted (Ctrl-C)
+
+Reconnects after a stream opened wait with exponential backoff (x2 per
+failed attempt, up to 30 s, plus up to 20 % jitter); a server's retry: sets
+the base delay.
 
 Examples:
   eventsource-plus https://example.com/events
   eventsource-plus --json -n 10 https://example.com/events | jq .data
   eventsource-plus -H "Authorization: Bearer $TOKEN" -d '{"prompt":"hi"}' \\
-      -H 'Content-Type: application/json' https://api.example.com/v1/stream
+      https://api.example.com/v1/stream
   echo '{"prompt":"hi"}' | eventsource-plus -d @- https://api.example.com/v1/stream
   eventsource-plus --last-event-id 42 --event update https://example.com/feed
 `

@@ -3,6 +3,8 @@
  * readable block for people, coloured only on a terminal.
  */
 
+import { indentJson } from './pretty-json.js'
+
 /** An event as the command line prints it. */
 export interface PrintedEvent {
   type: string
@@ -26,24 +28,24 @@ export function paint(enabled: boolean, style: Style, text: string): string {
 }
 
 /**
- * A readable block: a header line with the type and id, then the data —
- * pretty-printed when it is JSON, as sent otherwise — and a blank line.
+ * Whether to colour a stream: `NO_COLOR` (any non-empty value, no-color.org)
+ * always wins, then `FORCE_COLOR` (any value but `0`), then "is it a TTY".
  */
-export function formatReadable(event: PrintedEvent, color: boolean): string {
+export function useColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
+  return isTTY === true
+}
+
+/**
+ * A readable block: a header line with the type and id, then the data exactly
+ * as received (or re-indented without changing a value, with `pretty`), and a
+ * blank line.
+ */
+export function formatReadable(event: PrintedEvent, color: boolean, pretty = false): string {
   const header = `${paint(color, 'bold', paint(color, 'cyan', event.type))}${
     event.lastEventId === '' ? '' : paint(color, 'dim', `  id: ${event.lastEventId}`)
   }`
-  return `${header}\n${prettyData(event.data)}\n\n`
-}
-
-function prettyData(data: string): string {
-  const first = data.trimStart()[0]
-  if (first === '{' || first === '[') {
-    try {
-      return JSON.stringify(JSON.parse(data), null, 2)
-    } catch {
-      // Not JSON after all: show it as sent.
-    }
-  }
-  return data
+  const data = pretty ? (indentJson(event.data) ?? event.data) : event.data
+  return `${header}\n${data}\n\n`
 }

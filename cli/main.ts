@@ -7,10 +7,34 @@
 import { readFile } from 'node:fs/promises'
 import { EventSource, type EventSourceErrorEvent, type EventSourceInit, type RetryContext } from 'eventsource-plus'
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './args.js'
-import { formatJson, formatReadable, paint } from './format.js'
+import { formatJson, formatReadable, paint, useColor } from './format.js'
 
 /** Exit codes, as `--help` lists them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 124 } as const
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  /** A network error before any response (refused, DNS, reset), as curl exits at once (its 6/7). */
+  network: 3,
+  status: 4,
+  contentType: 5,
+  /** --retry-limit reached, or --retry's network retries used up. */
+  gaveUp: 6,
+  timeout: 124,
+  interrupted: 130,
+} as const
+
+/** What the retry policy and the error listener share across attempts. */
+interface RunState {
+  /** A connection opened at least once: later network errors are reconnects, not "no server". */
+  opened: boolean
+  /** Failed attempts since the last event printed, timeouts and broken streams included. */
+  failures: number
+  /** Network errors before any response that were retried (--retry). */
+  networkRetries: number
+  /** The CLI's own policy said stop (a limit), not the library. */
+  gaveUp: boolean
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: CliOptions
@@ -31,36 +55,96 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   let init: EventSourceInit
+  const state: RunState = { opened: false, failures: 0, networkRetries: 0, gaveUp: false }
   try {
-    init = await toInit(options)
+    init = await toInit(options, state)
   } catch (error) {
     process.stderr.write(`eventsource-plus: ${error instanceof Error ? error.message : String(error)}\n`)
     return EXIT.usage
   }
-  return run(options, init)
+  return run(options, init, state)
 }
 
 /** Maps the command line onto the library's options. */
-async function toInit(options: CliOptions): Promise<EventSourceInit> {
+async function toInit(options: CliOptions, state: RunState): Promise<EventSourceInit> {
   const body = options.data === undefined ? undefined : await readData(options.data)
   const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  const headers = [...options.headers]
+  // curl --json's choice: a JSON body with no type given is labelled as JSON,
+  // so `-d '{"prompt":"hi"}'` is not sent as text/plain.
+  if (body !== undefined && !headers.some(([name]) => name.toLowerCase() === 'content-type') && isJson(body))
+    headers.push(['Content-Type', 'application/json'])
   const init: EventSourceInit = {
     method,
-    headers: options.headers,
+    headers,
     retry: options.reconnect
       ? {
-          ...(options.retryLimit === undefined ? {} : { limit: options.retryLimit }),
-          // A POST stream (an LLM answer) that ends cleanly is finished: exit
-          // instead of re-sending it. Broken streams still resume by id.
-          ...(method === 'GET' ? {} : { shouldRetry: (context) => (isCleanEnd(context) ? false : context.willRetry) }),
+          // Unlike a browser (fixed delay), a CLI left running must not hammer
+          // a server: exponential backoff, capped, with jitter.
+          backoff: 2,
+          jitter: 0.2,
+          maxDelay: 30_000,
+          shouldRetry: (context) => decide(context, options, method, state),
         }
       : false,
   }
+  if (options.verbose) init.fetch = verboseFetch
   // The body is read once and re-sent as is on a reconnect that resumes.
   if (body !== undefined) init.body = body
   if (options.lastEventId !== undefined) init.lastEventId = options.lastEventId
   if (options.inactivityTimeout !== undefined) init.inactivityTimeout = options.inactivityTimeout
   return init
+}
+
+/** `fetch` that shows, like `curl -v`, what is sent and what came back. */
+async function verboseFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init)
+  const url = new URL(request.url)
+  const lines = [`> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> host: ${url.host}`]
+  request.headers.forEach((value, name) => lines.push(`> ${name}: ${value}`))
+  process.stderr.write(`${lines.join('\n')}\n`)
+  const response = await fetch(input, init)
+  const received = [`< HTTP ${response.status} ${response.statusText}`.trimEnd()]
+  response.headers.forEach((value, name) => received.push(`< ${name}: ${value}`))
+  process.stderr.write(`${received.join('\n')}\n`)
+  return response
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The CLI's retry policy on top of the library's: the library's `limit` counts
+ * only attempts that never opened, so a silent stream cut by
+ * --inactivity-timeout would reconnect forever; here every failed attempt
+ * counts until an event arrives.
+ */
+function decide(context: RetryContext, options: CliOptions, method: string, state: RunState): boolean {
+  if (!context.willRetry) return false
+  // A POST stream (an LLM answer) that ends cleanly is finished: exit
+  // instead of re-sending it. Broken streams still resume by id.
+  if (method !== 'GET' && isCleanEnd(context)) return false
+  state.failures++
+  if (!state.opened && context.status === undefined && context.error !== undefined) {
+    // curl exits at once when there is no server; --retry N allows N more tries.
+    if (state.networkRetries >= options.retry) {
+      if (options.retry > 0) state.gaveUp = true
+      return false
+    }
+    state.networkRetries++
+  }
+  if (options.retryLimit !== undefined && state.failures >= options.retryLimit) {
+    state.gaveUp = true
+    return false
+  }
+  if (options.verbose) process.stderr.write(`* reconnect will send Last-Event-ID: ${context.lastEventId === '' ? '(none)' : context.lastEventId}\n`)
+  return true
 }
 
 /** The server ended the stream: no status to blame, no exception. */
@@ -81,9 +165,9 @@ async function readData(data: string): Promise<string> {
 }
 
 /** Connects and prints until a stop condition; resolves with the exit code. */
-function run(options: CliOptions, init: EventSourceInit): Promise<number> {
-  const color = process.stderr.isTTY === true
-  const outColor = process.stdout.isTTY === true && !options.json
+function run(options: CliOptions, init: EventSourceInit, state: RunState): Promise<number> {
+  const color = useColor(process.stderr.isTTY)
+  const outColor = !options.json && useColor(process.stdout.isTTY)
   const status = (style: 'dim' | 'green' | 'yellow' | 'red', text: string): void => {
     process.stderr.write(`${paint(color, style, text)}\n`)
   }
@@ -113,6 +197,7 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
       if (error.code === 'EPIPE') finish(EXIT.ok)
       else throw error
     })
+    process.once('SIGINT', () => finish(EXIT.interrupted))
     if (options.timeout !== undefined) {
       const limit = options.timeout
       timer = setTimeout(() => {
@@ -124,8 +209,9 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
     const print = (event: MessageEvent<string>): void => {
       if (wanted.size > 0 && !wanted.has(event.type)) return
       const printedEvent = { type: event.type, data: event.data, lastEventId: event.lastEventId }
-      process.stdout.write(options.json ? formatJson(printedEvent) : formatReadable(printedEvent, outColor))
+      process.stdout.write(options.json ? formatJson(printedEvent) : formatReadable(printedEvent, outColor, options.pretty))
       printed++
+      state.failures = 0
       if (options.maxEvents !== undefined && printed >= options.maxEvents) finish(EXIT.ok)
     }
     // Custom types need their own listeners, and `message` is one of them.
@@ -134,6 +220,9 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
     else interceptAllMessages(source, print)
 
     // An open connection always answered 200 with an event stream (§9.2.3).
+    source.addEventListener('open', () => {
+      state.opened = true
+    })
     source.addEventListener('open', () => status('green', `* open: 200 text/event-stream (${source.url})`))
     source.addEventListener('error', (event: EventSourceErrorEvent) => {
       if (event.willReconnect) {
@@ -144,10 +233,55 @@ function run(options: CliOptions, init: EventSourceInit): Promise<number> {
       // by a reconnect (--no-reconnect, or a non-GET stream).
       const cleanStop = event.status === 204 || (event.status === undefined && event.cause === undefined)
       const stopLine = event.status === 204 ? '* the server said stop (204 No Content)' : '* the stream ended'
-      status(cleanStop ? 'dim' : 'red', cleanStop ? stopLine : `eventsource-plus: ${event.message}`)
-      finish(cleanStop ? EXIT.ok : EXIT.failed)
+      if (cleanStop) {
+        status('dim', stopLine)
+        finish(EXIT.ok)
+        return
+      }
+      // The response first, the one-line reason last (what `tail -1` shows).
+      if (event.kind === 'status' || event.kind === 'content-type') describeResponse(event, status)
+      status('red', `eventsource-plus: ${event.message}`)
+      finish(exitCode(event, state))
     })
   })
+}
+
+/** The exit code for a failure, by the error's kind (the library's discriminant). */
+function exitCode(event: EventSourceErrorEvent, state: RunState): number {
+  if (state.gaveUp) return EXIT.gaveUp
+  switch (event.kind) {
+    case 'status':
+      return EXIT.status
+    case 'content-type':
+      return EXIT.contentType
+    case 'network':
+      return state.opened ? EXIT.failed : EXIT.network
+    case 'timeout':
+    case 'end':
+    case 'overflow':
+    case 'aborted':
+      return EXIT.failed
+  }
+}
+
+/** Lines of a refused response's body shown on stderr: enough for a JSON error message. */
+const BODY_LINES = 10
+
+/** The status line, the headers that say what to do next, and the first lines of the body. */
+function describeResponse(event: EventSourceErrorEvent, status: (style: 'dim' | 'red', text: string) => void): void {
+  const response = event.response
+  if (response !== undefined) {
+    status('dim', `< HTTP ${response.status} ${response.statusText}`.trimEnd())
+    for (const name of ['content-type', 'www-authenticate', 'retry-after']) {
+      const value = response.headers.get(name)
+      if (value !== null) status('dim', `< ${name}: ${value}`)
+    }
+  }
+  if (event.body !== undefined && event.body !== '') {
+    const lines = event.body.split(/\r?\n/)
+    for (const line of lines.slice(0, BODY_LINES)) status('dim', `  ${line}`)
+    if (lines.length > BODY_LINES) status('dim', `  … (${lines.length - BODY_LINES} more lines)`)
+  }
 }
 
 /**

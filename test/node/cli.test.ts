@@ -102,7 +102,7 @@ function scripted(label: string, script: Script): { url: string; key: string } {
 const ANSI = /\u001b\[/
 
 describe('output', () => {
-  it('prints a readable block per event: type, id, and JSON data pretty-printed; no colour on a pipe', async () => {
+  it('prints a readable block per event: type, id, and the data exactly as received; no colour on a pipe', async () => {
     const { url } = scripted('readable', [
       {
         chunks: ['event: update\nid: 7\ndata: {"a":1,"b":[true,"x"]}\n\n', 'data: plain text, {not json\n\n', 'data: line 1\ndata: line 2\n\n'],
@@ -112,13 +112,36 @@ describe('output', () => {
     const result = await runCli(['-n', '3', url])
     expectExit(result, 0)
     expect(result.stdout).toBe(
-      'update  id: 7\n{\n  "a": 1,\n  "b": [\n    true,\n    "x"\n  ]\n}\n\n' +
+      'update  id: 7\n{"a":1,"b":[true,"x"]}\n\n' +
         // The id carries over to later events, as in the library.
         'message  id: 7\nplain text, {not json\n\n' +
         'message  id: 7\nline 1\nline 2\n\n',
     )
     expect(result.stdout).not.toMatch(ANSI)
     expect(result.stderr).not.toMatch(ANSI)
+  })
+
+  it('prints big integers, unicode and multi-line data byte for byte', async () => {
+    const data = '{"n": 2, "big": 12345678901234567890, "f": 1.50, "s": "h\\u00e9 é 😀"}'
+    const { url } = scripted('verbatim', [{ chunks: [`data: ${data}\ndata:   second line \n\n`], end: 'hang' }])
+    const result = await runCli(['-n', '1', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe(`message\n${data}\n  second line \n\n`)
+    const json = await runCli(['--json', '-n', '1', url])
+    expectExit(json, 0)
+    expect(json.stdout).toContain('12345678901234567890')
+    expect(jsonLines(json.stdout)[0]?.data).toBe(`${data}\n  second line `)
+  })
+
+  it('--pretty indents JSON without changing a value', async () => {
+    const { url } = scripted('pretty', [
+      { chunks: ['data: {"big":12345678901234567890,"f":1.50,"a":[],"s":"x,\\"y\\": z"}\n\n', 'data: not {json\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['--pretty', '-n', '2', url])
+    expectExit(result, 0)
+    expect(result.stdout).toBe(
+      'message\n{\n  "big": 12345678901234567890,\n  "f": 1.50,\n  "a": [],\n  "s": "x,\\"y\\": z"\n}\n\n' + 'message\nnot {json\n\n',
+    )
   })
 
   it('leaves out the id when there is none', async () => {
@@ -189,11 +212,15 @@ describe('output', () => {
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
 
 /** Runs the CLI with stdout (and stderr, unless redirected) on a pseudo-terminal. */
-async function runOnTty(args: string[], stderrToNull: boolean): Promise<CliResult> {
+async function runOnTty(args: string[], stderrToNull: boolean, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`
   const command = [process.execPath, build.cli, ...args].map(quote).join(' ') + (stderrToNull ? ' 2>/dev/null' : '')
   const started = performance.now()
-  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...inherited } = process.env
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...inherited, ...env },
+  })
   let stdout = ''
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
   child.stdin.end()
@@ -212,10 +239,18 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     const { url } = scripted('tty', [{ chunks: ['id: 5\ndata: {"a":1}\n\n'], end: 'hang' }])
     const result = await runOnTty(['-n', '1', url], false)
     expectExit(result, 0)
-    // Bold cyan type, dim id, then the pretty JSON uncoloured.
+    // Bold cyan type, dim id, then the data as sent, uncoloured.
     expect(result.stdout).toContain('\u001b[1m\u001b[36mmessage\u001b[39m\u001b[22m\u001b[2m  id: 5\u001b[22m')
-    expect(result.stdout).toContain('{\r\n  "a": 1\r\n}')
+    expect(result.stdout).toContain('\r\n{"a":1}\r\n')
     expect(result.stdout).toMatch(/\u001b\[32m\* open/)
+  })
+
+  it('NO_COLOR turns colour off even on a terminal', async () => {
+    const { url } = scripted('tty-no-color', [{ chunks: ['id: 5\ndata: {"a":1}\n\n'], end: 'hang' }])
+    const result = await runOnTty(['-n', '1', url], false, { NO_COLOR: '1' })
+    expectExit(result, 0)
+    expect(result.stdout).toContain('message  id: 5')
+    expect(result.stdout).not.toMatch(ANSI)
   })
 
   it('--json stays plain JSON even on a terminal', async () => {
@@ -228,6 +263,16 @@ describe.skipIf(!hasScript)('on a terminal', () => {
 })
 
 describe('in a pipe', () => {
+  it('FORCE_COLOR colours output even in a pipe, and NO_COLOR wins over it', async () => {
+    const { url } = scripted('force-color', [{ chunks: ['id: 5\ndata: x\n\n'], end: 'hang' }])
+    const forced = await runCli(['-n', '1', url], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1' } })
+    expectExit(forced, 0)
+    expect(forced.stdout).toMatch(ANSI)
+    const both = await runCli(['-n', '1', url], { env: { PATH: process.env.PATH ?? '', FORCE_COLOR: '1', NO_COLOR: '1' } })
+    expectExit(both, 0)
+    expect(both.stdout).not.toMatch(ANSI)
+  })
+
   it('stops quietly (exit 0, no stack trace) when the reader closes the pipe, as `… | head -1` does', async () => {
     const { url } = scripted('epipe', [
       { chunks: ['data: 1\n\n', { delay: 200 }, 'data: 2\n\n', { delay: 200 }, 'data: 3\n\n'], end: 'hang' },
@@ -270,6 +315,41 @@ describe('request', () => {
     expect(header(request, 'x-trace')).toBe('abc 123')
     expect(header(request, 'x-empty')).toBe('')
     expect(header(request, 'accept')).toBe('text/event-stream')
+  })
+
+  it('-H Last-Event-ID is mapped to --last-event-id; -H Accept is refused with a reason', async () => {
+    const { url, key } = scripted('lei-header', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const result = await runCli(['-H', 'Last-Event-ID: 9', '-n', '1', url])
+    expectExit(result, 0)
+    const request = at(await attempts(origin, key, { min: 1 }), 0)
+    expect(header(request, 'last-event-id')).toBe('9')
+    const accept = await runCli(['-H', 'Accept: application/json', url])
+    expectExit(accept, 2)
+    expect(accept.stderr).toContain('Accept: text/event-stream')
+  })
+
+  it('-d with a JSON body and no Content-Type sends application/json; other text stays text/plain', async () => {
+    const json = scripted('json-body', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    const text = scripted('text-body', [{ chunks: ['data: x\n\n'], end: 'hang' }])
+    expectExit(await runCli(['-d', '{"prompt":"hi"}', '-n', '1', json.url]), 0)
+    expectExit(await runCli(['-d', 'hello', '-n', '1', text.url]), 0)
+    expect(header(at(await attempts(origin, json.key, { min: 1 }), 0), 'content-type')).toBe('application/json')
+    expect(header(at(await attempts(origin, text.key, { min: 1 }), 0), 'content-type')).toMatch(/^text\/plain/)
+  })
+
+  it('-v shows the request and response headers and the Last-Event-ID of a reconnect on stderr', async () => {
+    const { url } = scripted('verbose', [
+      { chunks: ['retry: 50\nid: 4\ndata: a\n\n', { delay: 100 }], end: 'destroy' },
+      { chunks: ['data: b\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['-v', '-H', 'X-Trace: t1', '-n', '2', url])
+    expectExit(result, 0)
+    expect(result.stderr).toMatch(/^> GET \/\S* HTTP\/1\.1$/m)
+    expect(result.stderr).toMatch(/^> x-trace: t1$/m)
+    expect(result.stderr).toMatch(/^< HTTP 200/m)
+    expect(result.stderr).toMatch(/^< content-type: text\/event-stream/m)
+    expect(result.stderr).toContain('reconnect will send Last-Event-ID: 4')
+    expect(result.stdout).toBe('message  id: 4\na\n\nmessage  id: 4\nb\n\n')
   })
 
   it('-d TEXT sends a POST with that body', async () => {
@@ -369,12 +449,14 @@ describe('exit codes', () => {
   })
 
   for (const status of [404, 500]) {
-    it(`${status}: exit 1 with a one-line reason naming the status on stderr, no retry`, async () => {
+    it(`${status}: exit 4 with a one-line reason naming the status on stderr, no retry`, async () => {
       const { url, key } = scripted(`status-${status}`, [
         { status, headers: { 'Content-Type': 'text/plain' }, chunks: ['nope'] },
       ])
       const result = await runCli([url])
-      expectExit(result, 1)
+      expectExit(result, 4)
+      expect(result.stderr).toContain(`< HTTP ${status}`)
+      expect(result.stderr).toContain('  nope')
       expect(result.stdout).toBe('')
       const reason = lastStderrLine(result)
       expect(reason).toMatch(/^eventsource-plus: /)
@@ -383,15 +465,30 @@ describe('exit codes', () => {
     })
   }
 
-  it('a wrong Content-Type: exit 1 with a one-line reason naming the type', async () => {
-    const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'application/json' }, chunks: ['{"a":1}'] }])
+  it('401 with a JSON body: exit 4, WWW-Authenticate and the body\'s message on stderr', async () => {
+    const { url } = scripted('status-401', [
+      {
+        status: 401,
+        headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="api"' },
+        chunks: ['{"error": "token expired"}'],
+      },
+    ])
     const result = await runCli([url])
-    expectExit(result, 1)
+    expectExit(result, 4)
+    expect(result.stderr).toContain('< www-authenticate: Bearer realm="api"')
+    expect(result.stderr).toContain('{"error": "token expired"}')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: .*401/)
+  })
+
+  it('a wrong Content-Type (text/html): exit 5 with a one-line reason naming the type', async () => {
+    const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'text/html' }, chunks: ['<p>hi</p>'] }])
+    const result = await runCli([url])
+    expectExit(result, 5)
     expect(result.stdout).toBe('')
     const reason = lastStderrLine(result)
     expect(reason).toMatch(/^eventsource-plus: /)
     expect(reason).toMatch(/content.type/i)
-    expect(reason).toContain('application/json')
+    expect(reason).toContain('text/html')
   })
 
   it('--no-reconnect: a clean end of stream exits 0 after the events, one request', async () => {
@@ -418,14 +515,35 @@ describe('exit codes', () => {
     expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
-  it('a refused connection with --retry-limit 1: exit 1 with a one-line reason', async () => {
-    const result = await runCli(['--retry-limit', '1', `${refusedOrigin}/events`])
-    expectExit(result, 1)
+  it('a refused connection: exit 3 at once, as curl, with a one-line reason', async () => {
+    const result = await runCli([`${refusedOrigin}/events`])
+    expectExit(result, 3)
+    expect(result.ms).toBeLessThan(2500)
     expect(result.stdout).toBe('')
     expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
   })
 
-  it('--retry-limit N: gives up after N consecutive failed attempts (ones that never opened)', async () => {
+  it('a DNS failure (.invalid never resolves): exit 3 at once', async () => {
+    const result = await runCli(['http://nonexistent.invalid/'])
+    expectExit(result, 3)
+    expect(result.ms).toBeLessThan(2500)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+  })
+
+  it('--retry 1 retries a refused connection once, then gives up: exit 6', async () => {
+    const result = await runCli(['--retry', '1', `${refusedOrigin}/events`])
+    expectExit(result, 6)
+    expect(result.stderr).toMatch(/reconnecting/i)
+  })
+
+  it('--retry-limit with --inactivity-timeout against a silent stream stops: exit 6', async () => {
+    const { url, key } = scripted('silent', { attempts: [], then: { chunks: ['retry: 50\n\n'], end: 'hang' } })
+    const result = await runCli(['--retry-limit', '2', '--inactivity-timeout', '300ms', '--timeout', '8s', url])
+    expectExit(result, 6)
+    expect(await attempts(origin, key, { min: 3, timeout: 500 })).toHaveLength(2)
+  })
+
+  it('--retry-limit N: gives up after N failed attempts in a row, the broken open one included: exit 6', async () => {
     // The first attempt opens and sets a short reconnection time; every later
     // one is reset before any response, so those count as failed.
     const { url, key } = scripted('retry-limit', {
@@ -433,11 +551,11 @@ describe('exit codes', () => {
       then: { destroyBeforeHeaders: true },
     })
     const result = await runCli(['--json', '--retry-limit', '3', url])
-    expectExit(result, 1)
+    expectExit(result, 6)
     expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
     expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
-    // One that opened, then three failures.
-    expect(await attempts(origin, key, { min: 5, timeout: 500 })).toHaveLength(4)
+    // One that opened and broke, then two resets: three failures.
+    expect(await attempts(origin, key, { min: 4, timeout: 500 })).toHaveLength(3)
   })
 
   it('--timeout 300ms: exit 124 when nothing ends the run in time', async () => {
@@ -482,7 +600,8 @@ describe('resume', () => {
     const requests = await attempts(origin, key, { min: 3 })
     expect(requests.map((request) => header(request, 'last-event-id'))).toEqual([null, '2', '4'])
     // Status lines: stderr tells of each reconnect and its delay; stdout has none.
-    expect(result.stderr).toMatch(/reconnecting in 100 ms/)
+    // 100 ms from retry:, plus up to 20 % jitter.
+    expect(result.stderr).toMatch(/reconnecting in 1[0-2]\d ms/)
     expect(result.stderr.match(/\* open/g)).toHaveLength(3)
   })
 
@@ -547,13 +666,19 @@ describe('command line', () => {
       '--inactivity-timeout',
       '--no-reconnect',
       '--retry-limit',
+      '--retry N',
       '--json',
+      '--pretty',
+      '-v, --verbose',
       '--help',
       '--version',
     ]) {
       expect(result.stdout).toContain(option)
     }
-    expect(result.stdout).toMatch(/Exit codes:\n\s+0 .*\n(?:.*\n)*?\s+1 .*\n\s+2 .*\n\s+124 /)
+    const exits = result.stdout.slice(result.stdout.indexOf('Exit codes:'))
+    for (const code of [0, 1, 2, 3, 4, 5, 6, 124, 130]) expect(exits).toMatch(new RegExp(`\\n  ${code} +\\S`))
+    expect(result.stdout).toMatch(/NO_COLOR/)
+    expect(result.stdout).toMatch(/application\/json/)
     expect(result.stdout).toMatch(/Examples:\n\s+eventsource-plus /)
     expect(result.stderr).toBe('')
   })

@@ -76,7 +76,10 @@ export function watchLifecycle(connection: Connection, pause = 0): Connection {
   if (typeof addEventListener === 'function') {
     // On the global object, capturing: `resume` and `visibilitychange` are
     // fired at the document, and Chromium's `resume` does not bubble.
-    if (!listening) for (const type of ['pagehide', 'pageshow', 'online', 'resume', 'visibilitychange']) addEventListener(type, onLifecycle, true)
+    // workerd's global refuses capturing listeners (and fires none of these).
+    try {
+      if (!listening) for (const type of ['pagehide', 'pageshow', 'online', 'resume', 'visibilitychange']) addEventListener(type, onLifecycle, true)
+    } catch {}
     listening = true
     onLifecycle()
     watched.add({ connection, pause })

@@ -13,10 +13,10 @@ const plus = (entry = 'index') => (process.env.BENCH_PLUS ? `${process.env.BENCH
 
 /** What each client's bundle is built from. */
 export const ENTRIES = {
-  'eventsource-plus': { contents: () => `export { EventSource } from '${plus()}'`, platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
-  'eventsource-plus/fetchEvents': { contents: () => `export { fetchEvents } from '${plus()}'`, platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
-  'eventsource-plus/lite': { contents: () => `export { EventSource } from '${plus('lite')}'`, platform: 'browser', note: 'EventSource of src/lite.ts (eventsource-plus/lite), with eventsource-parser' },
-  'eventsource-plus (whole index)': { contents: () => `export * from '${plus()}'`, platform: 'browser', note: 'every export of src/index.ts', extra: true },
+  'eventsource-kit': { contents: () => `export { EventSource } from '${plus()}'`, platform: 'browser', note: 'EventSource export of src/index.ts, with eventsource-parser' },
+  'eventsource-kit/fetchEvents': { contents: () => `export { fetchEvents } from '${plus()}'`, platform: 'browser', note: 'fetchEvents export only (tree-shaken), with eventsource-parser' },
+  'eventsource-kit/lite': { contents: () => `export { EventSource } from '${plus('lite')}'`, platform: 'browser', note: 'EventSource of src/lite.ts (eventsource-kit/lite), with eventsource-parser' },
+  'eventsource-kit (whole index)': { contents: () => `export * from '${plus()}'`, platform: 'browser', note: 'every export of src/index.ts', extra: true },
   eventsource: { contents: "export { EventSource } from 'eventsource'", platform: 'browser', note: 'with eventsource-parser' },
   undici: {
     contents: "export { EventSource } from 'undici'",

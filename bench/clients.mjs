@@ -37,11 +37,11 @@ async function transport(kind) {
 
 /** Client names, in the order the table shows them. */
 export const CLIENTS = [
-  'eventsource-plus',
-  'eventsource-plus/fetchEvents',
-  'eventsource-plus/lite',
-  'eventsource-plus+node',
-  'eventsource-plus/fetchEvents+node',
+  'eventsource-kit',
+  'eventsource-kit/fetchEvents',
+  'eventsource-kit/lite',
+  'eventsource-kit+node',
+  'eventsource-kit/fetchEvents+node',
   'eventsource',
   'undici',
   'fetch-event-source',
@@ -54,23 +54,23 @@ export const CLIENTS = [
  * only in the many-streams scenarios, where the cost of an extra stream on a
  * shared session is the question. Same adapters as their `+node` twins.
  */
-export const H2_CLIENTS = ['eventsource-plus+h2', 'eventsource-plus/fetchEvents+h2', 'eventsource-plus+h2-light', 'eventsource-plus/fetchEvents+h2-light']
+export const H2_CLIENTS = ['eventsource-kit+h2', 'eventsource-kit/fetchEvents+h2', 'eventsource-kit+h2-light', 'eventsource-kit/fetchEvents+h2-light']
 
 /**
  * Opt-in (`--clients`): the transport's `response: 'light'` shape (no web
  * stream), over HTTP/1.1 and HTTP/2, for the question of what a lighter
  * response interface would save.
  */
-export const LIGHT_CLIENTS = ['eventsource-plus+light', 'eventsource-plus/fetchEvents+light', 'eventsource-plus+h2-light', 'eventsource-plus/fetchEvents+h2-light']
+export const LIGHT_CLIENTS = ['eventsource-kit+light', 'eventsource-kit/fetchEvents+light', 'eventsource-kit+h2-light', 'eventsource-kit/fetchEvents+h2-light']
 
 /** The clients of the many-streams scenarios (10 000 streams in one process): the library on each transport, and fetch's floor. */
 export const STREAM_CLIENTS = [
-  'eventsource-plus',
-  'eventsource-plus/fetchEvents',
-  'eventsource-plus+node',
-  'eventsource-plus/fetchEvents+node',
-  'eventsource-plus+h2',
-  'eventsource-plus/fetchEvents+h2',
+  'eventsource-kit',
+  'eventsource-kit/fetchEvents',
+  'eventsource-kit+node',
+  'eventsource-kit/fetchEvents+node',
+  'eventsource-kit+h2',
+  'eventsource-kit/fetchEvents+h2',
   'floor',
   ...LIGHT_CLIENTS,
 ]
@@ -82,25 +82,25 @@ export const STREAM_CLIENTS = [
  * shows (throughput and latency).
  */
 export const BOUNDS = {
-  'floor+event': 'an EventTarget-based client (eventsource-plus, eventsource-plus/lite)',
-  'floor+for-await': 'an async-iterable client (eventsource-plus/fetchEvents)',
+  'floor+event': 'an EventTarget-based client (eventsource-kit, eventsource-kit/lite)',
+  'floor+for-await': 'an async-iterable client (eventsource-kit/fetchEvents)',
 }
 export const REFERENCES = Object.keys(BOUNDS)
 export const REFERENCE_SCENARIOS = ['small', 'large', 'latency']
 
 /** Notes printed under the table, per client. */
 export const NOTES = {
-  'eventsource-plus': 'EventSource from dist/ (npm run build), onmessage',
-  'eventsource-plus/fetchEvents': 'for await (const event of fetchEvents(url))',
-  'eventsource-plus/lite': 'EventSource of eventsource-plus/lite from dist/ (the browser\'s EventSource, no options), onmessage',
-  'eventsource-plus+node': 'EventSource with `fetch: nodeFetch` (the Node transport, dist/node-transport; HTTP/1.1), onmessage',
-  'eventsource-plus/fetchEvents+node': 'fetchEvents(url, { fetch: nodeFetch }) (the Node transport; HTTP/1.1)',
-  'eventsource-plus+h2': 'EventSource with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
-  'eventsource-plus/fetchEvents+h2': 'fetchEvents() with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
-  'eventsource-plus+light': "EventSource with createNodeTransport({ response: 'light' }) (no web stream; HTTP/1.1)",
-  'eventsource-plus/fetchEvents+light': "fetchEvents() with createNodeTransport({ response: 'light' }) (HTTP/1.1)",
-  'eventsource-plus+h2-light': "EventSource with response: 'light' over HTTP/2, one session",
-  'eventsource-plus/fetchEvents+h2-light': "fetchEvents() with response: 'light' over HTTP/2, one session",
+  'eventsource-kit': 'EventSource from dist/ (npm run build), onmessage',
+  'eventsource-kit/fetchEvents': 'for await (const event of fetchEvents(url))',
+  'eventsource-kit/lite': 'EventSource of eventsource-kit/lite from dist/ (the browser\'s EventSource, no options), onmessage',
+  'eventsource-kit+node': 'EventSource with `fetch: nodeFetch` (the Node transport, dist/node-transport; HTTP/1.1), onmessage',
+  'eventsource-kit/fetchEvents+node': 'fetchEvents(url, { fetch: nodeFetch }) (the Node transport; HTTP/1.1)',
+  'eventsource-kit+h2': 'EventSource with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
+  'eventsource-kit/fetchEvents+h2': 'fetchEvents() with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
+  'eventsource-kit+light': "EventSource with createNodeTransport({ response: 'light' }) (no web stream; HTTP/1.1)",
+  'eventsource-kit/fetchEvents+light': "fetchEvents() with createNodeTransport({ response: 'light' }) (HTTP/1.1)",
+  'eventsource-kit+h2-light': "EventSource with response: 'light' over HTTP/2, one session",
+  'eventsource-kit/fetchEvents+h2-light': "fetchEvents() with response: 'light' over HTTP/2, one session",
   eventsource: 'eventsource@VERSION, onmessage',
   undici: "undici@VERSION `import { EventSource } from 'undici'` (uses undici's own fetch, not Node's bundled one)",
   'fetch-event-source':
@@ -114,17 +114,17 @@ export const NOTES = {
 }
 
 export const PACKAGES = {
-  'eventsource-plus': null,
-  'eventsource-plus/fetchEvents': null,
-  'eventsource-plus/lite': null,
-  'eventsource-plus+node': null,
-  'eventsource-plus/fetchEvents+node': null,
-  'eventsource-plus+h2': null,
-  'eventsource-plus/fetchEvents+h2': null,
-  'eventsource-plus+light': null,
-  'eventsource-plus/fetchEvents+light': null,
-  'eventsource-plus+h2-light': null,
-  'eventsource-plus/fetchEvents+h2-light': null,
+  'eventsource-kit': null,
+  'eventsource-kit/fetchEvents': null,
+  'eventsource-kit/lite': null,
+  'eventsource-kit+node': null,
+  'eventsource-kit/fetchEvents+node': null,
+  'eventsource-kit+h2': null,
+  'eventsource-kit/fetchEvents+h2': null,
+  'eventsource-kit+light': null,
+  'eventsource-kit/fetchEvents+light': null,
+  'eventsource-kit+h2-light': null,
+  'eventsource-kit/fetchEvents+h2-light': null,
   eventsource: 'eventsource',
   undici: 'undici',
   'fetch-event-source': '@microsoft/fetch-event-source',
@@ -180,52 +180,52 @@ async function fetchEventsAdapter(fetchImpl) {
 }
 
 const loaders = {
-  async 'eventsource-plus'() {
+  async 'eventsource-kit'() {
     const { EventSource } = await import(PLUS)
     return eventSourceAdapter(EventSource)
   },
 
-  async 'eventsource-plus/fetchEvents'() {
+  async 'eventsource-kit/fetchEvents'() {
     return fetchEventsAdapter(undefined)
   },
 
-  async 'eventsource-plus+node'() {
+  async 'eventsource-kit+node'() {
     const { EventSource } = await import(PLUS)
     return eventSourceAdapter(EventSource, { fetch: await transport('node') })
   },
 
-  async 'eventsource-plus+h2'() {
+  async 'eventsource-kit+h2'() {
     const { EventSource } = await import(PLUS)
     return eventSourceAdapter(EventSource, { fetch: await transport('h2') })
   },
 
-  async 'eventsource-plus/fetchEvents+node'() {
+  async 'eventsource-kit/fetchEvents+node'() {
     return fetchEventsAdapter(await transport('node'))
   },
 
-  async 'eventsource-plus/fetchEvents+h2'() {
+  async 'eventsource-kit/fetchEvents+h2'() {
     return fetchEventsAdapter(await transport('h2'))
   },
 
-  async 'eventsource-plus+light'() {
+  async 'eventsource-kit+light'() {
     const { EventSource } = await import(PLUS)
     return eventSourceAdapter(EventSource, { fetch: await transport('light') })
   },
 
-  async 'eventsource-plus+h2-light'() {
+  async 'eventsource-kit+h2-light'() {
     const { EventSource } = await import(PLUS)
     return eventSourceAdapter(EventSource, { fetch: await transport('h2-light') })
   },
 
-  async 'eventsource-plus/fetchEvents+light'() {
+  async 'eventsource-kit/fetchEvents+light'() {
     return fetchEventsAdapter(await transport('light'))
   },
 
-  async 'eventsource-plus/fetchEvents+h2-light'() {
+  async 'eventsource-kit/fetchEvents+h2-light'() {
     return fetchEventsAdapter(await transport('h2-light'))
   },
 
-  async 'eventsource-plus/lite'() {
+  async 'eventsource-kit/lite'() {
     const { EventSource } = await import(PLUS_LITE)
     return eventSourceAdapter(EventSource)
   },

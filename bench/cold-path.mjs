@@ -4,10 +4,10 @@
 // latency scenario's figures are mostly the kernel and the event loop waking
 // an idle process; this isolates the part each client's own code adds.
 //
-//   node bench/cold-path.mjs [client=eventsource-plus] [events=150]
+//   node bench/cold-path.mjs [client=eventsource-kit] [events=150]
 //
 // Any client of bench/clients.mjs, run through the same adapter as in the
-// benchmark (so `eventsource-plus` is dist/: build first).
+// benchmark (so `eventsource-kit` is dist/: build first).
 //
 // `read()` of every default reader is wrapped to take the time when it
 // resolves. The wrapper adds one promise reaction to every client alike.
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { load } from './clients.mjs'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
-const [client = 'eventsource-plus', events = '150'] = process.argv.slice(2)
+const [client = 'eventsource-kit', events = '150'] = process.argv.slice(2)
 const count = Number(events)
 const WARM_UP = 10
 

@@ -3,7 +3,7 @@
 // after, and prints the growth per connection by constructor / object shape.
 // Run it for a client and for the floor and compare the two lists.
 //
-//   node --expose-gc bench/heap.mjs [client=eventsource-plus] [connections=300]
+//   node --expose-gc bench/heap.mjs [client=eventsource-kit] [connections=300]
 import { fork } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 import { H2_CLIENTS, load } from './clients.mjs'
 
-const [client = 'eventsource-plus', count = '300'] = process.argv.slice(2)
+const [client = 'eventsource-kit', count = '300'] = process.argv.slice(2)
 const n = Number(count)
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc')
 const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

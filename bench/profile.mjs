@@ -2,7 +2,7 @@
 // `node --cpu-prof` (server in its own process, as in the benchmark) and
 // prints self time by function and by source file.
 //
-//   node bench/profile.mjs [client=eventsource-plus] [small|large] [events]
+//   node bench/profile.mjs [client=eventsource-kit] [small|large] [events]
 //
 // The .cpuprofile is kept (path printed) for Chrome DevTools / speedscope.
 import { fork } from 'node:child_process'
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
 const root = here('..')
-const [client = 'eventsource-plus', scenario = 'small', events] = process.argv.slice(2)
+const [client = 'eventsource-kit', scenario = 'small', events] = process.argv.slice(2)
 const count = Number(events ?? (scenario === 'large' ? 8000 : 1_000_000))
 
 const server = fork(here('./server.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

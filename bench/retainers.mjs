@@ -4,7 +4,7 @@
 // it (four levels, the first two retainers at each), grouped and counted.
 // bench/heap.mjs says which kinds of object a client adds; this says why.
 //
-//   node --expose-gc bench/retainers.mjs [client=eventsource-plus] [name=object:URL] [connections=50]
+//   node --expose-gc bench/retainers.mjs [client=eventsource-kit] [name=object:URL] [connections=50]
 //
 // NAME matches "<type>:<name>" as the snapshot has them: `object:Attempt`,
 // `closure:onEvent`, `array:` (every array), `(string)` for strings.
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 import { load } from './clients.mjs'
 
-const [client = 'eventsource-plus', target = 'object:URL', count = '50'] = process.argv.slice(2)
+const [client = 'eventsource-kit', target = 'object:URL', count = '50'] = process.argv.slice(2)
 const n = Number(count)
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc')
 const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })

@@ -43,7 +43,7 @@ if (args.help) {
   --check      1 round of tiny streams, every client and scenario: does the harness work and
                does every client deliver every character (seconds; its figures mean nothing)
   --rounds N   rounds (default 5; medians over rounds)
-  --plus DIR   measure eventsource-plus from another copy (DIR/dist/{index,lite}.js, DIR/src/{index,lite}.ts), e.g. a prototype
+  --plus DIR   measure eventsource-kit from another copy (DIR/dist/{index,lite}.js, DIR/src/{index,lite}.ts), e.g. a prototype
   --stream-rounds N  rounds that run the many-streams scenarios (streams, tick; default 1: they are long)
   --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
   --out FILE   where the JSON goes (a .md beside it); default reports/bench.json
@@ -298,9 +298,9 @@ if (runScenarios.includes('bundle')) {
       fail('bundle-size', client, error.message)
     }
   }
-  if (clients.includes('eventsource-plus')) {
-    const whole = await bundleSize('eventsource-plus (whole index)')
-    bundleNotes['eventsource-plus (whole index)'] = `${whole.gzip} B min+gz, ${whole.minified} B minified`
+  if (clients.includes('eventsource-kit')) {
+    const whole = await bundleSize('eventsource-kit (whole index)')
+    bundleNotes['eventsource-kit (whole index)'] = `${whole.gzip} B min+gz, ${whole.minified} B minified`
   }
 }
 
@@ -372,7 +372,7 @@ report.bundleNotes = bundleNotes
 const goals = []
 const s = report.scenarios
 const get = (scenario, client) => (s[scenario]?.[client]?.skipped ? undefined : s[scenario]?.[client])
-for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'eventsource-plus/lite']) {
+for (const client of ['eventsource-kit', 'eventsource-kit/fetchEvents', 'eventsource-kit/lite']) {
   const check = (name, scenario, test, show) => {
     const entry = get(scenario, client)
     const floor = get(scenario, 'floor')
@@ -396,7 +396,7 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
     (e, f) => (f ? e.median - f.median <= 2048 : undefined),
     (e, f) => `${f ? ((e.median - f.median) / 1024).toFixed(2) : '?'} KiB over floor`,
   )
-  if (client !== 'eventsource-plus/fetchEvents') {
+  if (client !== 'eventsource-kit/fetchEvents') {
     check('bundle of EventSource ≤ 4.0 kB min+gz', 'bundle-size', (e) => e.median <= 4000, (e) => `${e.median} B`)
   }
 }
@@ -414,8 +414,8 @@ for (const client of ['eventsource-plus', 'eventsource-plus/fetchEvents', 'event
   }
   const kib = (v) => `${(v / 1024).toFixed(2)} KiB`
   const x = (v) => `${v.toFixed(2)}×`
-  for (const client of ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node', 'eventsource-plus+light', 'eventsource-plus/fetchEvents+light']) {
-    const today = client.startsWith('eventsource-plus/fetchEvents') ? 'eventsource-plus/fetchEvents' : 'eventsource-plus'
+  for (const client of ['eventsource-kit+node', 'eventsource-kit/fetchEvents+node', 'eventsource-kit+light', 'eventsource-kit/fetchEvents+light']) {
+    const today = client.startsWith('eventsource-kit/fetchEvents') ? 'eventsource-kit/fetchEvents' : 'eventsource-kit'
     const count = (k) => k.toLocaleString('en')
     goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.idleConnections)} streams)`, get('idle-heap', client)?.median, (v) => v <= 10240, kib)
     goal(client, `idle heap ≤ 10 KiB/stream over HTTP/1.1 (${count(params.streams)} streams)`, get('streams-heap', client)?.median, (v) => v <= 10240, kib)

@@ -144,7 +144,7 @@ export function parseDuration(flag: string, text: string): number {
 }
 
 /** The text of `--help`. */
-export const HELP = `Usage: eventsource-plus [options] <url>
+export const HELP = `Usage: eventsource-kit [options] <url>
 
 Connects to a Server-Sent Events stream and prints its events as they arrive.
 Reconnects and resumes with Last-Event-ID like a browser's EventSource.
@@ -203,10 +203,10 @@ failed attempt, up to 30 s, plus up to 20 % jitter); a server's retry: sets
 the base delay.
 
 Examples:
-  eventsource-plus https://example.com/events
-  eventsource-plus --json -n 10 https://example.com/events | jq .data
-  eventsource-plus -H "Authorization: Bearer $TOKEN" -d '{"prompt":"hi"}' \\
+  eventsource-kit https://example.com/events
+  eventsource-kit --json -n 10 https://example.com/events | jq .data
+  eventsource-kit -H "Authorization: Bearer $TOKEN" -d '{"prompt":"hi"}' \\
       https://api.example.com/v1/stream
-  echo '{"prompt":"hi"}' | eventsource-plus -d @- https://api.example.com/v1/stream
-  eventsource-plus --last-event-id 42 --event update https://example.com/feed
+  echo '{"prompt":"hi"}' | eventsource-kit -d @- https://api.example.com/v1/stream
+  eventsource-kit --last-event-id 42 --event update https://example.com/feed
 `

@@ -122,8 +122,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   void startDemoServer(port).then(({ origin }) => {
     process.stdout.write(
       `Demo SSE server on ${origin}\n` +
-        `  npx eventsource-plus ${origin}/feed\n` +
-        `  npx eventsource-plus -H 'Authorization: Bearer ${DEMO_TOKEN}' -d '{"prompt":"hi"}' ${origin}/v1/chat\n`,
+        `  npx eventsource-kit ${origin}/feed\n` +
+        `  npx eventsource-kit -H 'Authorization: Bearer ${DEMO_TOKEN}' -d '{"prompt":"hi"}' ${origin}/v1/chat\n`,
     )
   })
 }

@@ -5,7 +5,7 @@
  * mid-answer, the client resumes with `Last-Event-ID`, and the answer arrives
  * whole — no lost or repeated token. Exits 0 when all of that held.
  */
-import { EventStreamError, fetchEvents } from 'eventsource-plus'
+import { EventStreamError, fetchEvents } from 'eventsource-kit'
 import { DEMO_ANSWER, DEMO_TOKEN, startDemoServer } from './demo-server.js'
 
 const log = (text: string): void => {
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     }
     log(`\n  ✓ the whole answer, ${answer.split(' ').length} words, no token lost or repeated\n`)
     log('3. Clean end: the server ended the stream; nothing reconnects.')
-    log(`\nTry the command line against the demo server: npm run demo:server, then\n  npx eventsource-plus http://127.0.0.1:8080/feed`)
+    log(`\nTry the command line against the demo server: npm run demo:server, then\n  npx eventsource-kit http://127.0.0.1:8080/feed`)
     return 0
   } finally {
     await server.close()

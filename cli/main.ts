@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * `eventsource-plus <url>`: connect, print events, reconnect and resume like
+ * `eventsource-kit <url>`: connect, print events, reconnect and resume like
  * the library does. Events go to stdout; status lines go to stderr so stdout
  * stays clean for pipes.
  */
 import { readFile } from 'node:fs/promises'
-import { EventSource, type EventSourceErrorEvent, type EventSourceInit, type RetryContext } from 'eventsource-plus'
+import { EventSource, type EventSourceErrorEvent, type EventSourceInit, type RetryContext } from 'eventsource-kit'
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './args.js'
 import { formatJson, formatReadable, paint, useColor } from './format.js'
 
@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     options = parseCliArgs(argv)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    process.stderr.write(`eventsource-plus: ${error.message}\nTry 'eventsource-plus --help'.\n`)
+    process.stderr.write(`eventsource-kit: ${error.message}\nTry 'eventsource-kit --help'.\n`)
     return EXIT.usage
   }
   if (options.help) {
@@ -59,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     init = await toInit(options, state)
   } catch (error) {
-    process.stderr.write(`eventsource-plus: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(`eventsource-kit: ${error instanceof Error ? error.message : String(error)}\n`)
     return EXIT.usage
   }
   return run(options, init, state)
@@ -179,7 +179,7 @@ function run(options: CliOptions, init: EventSourceInit, state: RunState): Promi
     try {
       source = new EventSource(options.url, init)
     } catch (error) {
-      status('red', `eventsource-plus: ${error instanceof Error ? error.message : String(error)}`)
+      status('red', `eventsource-kit: ${error instanceof Error ? error.message : String(error)}`)
       resolve(EXIT.usage)
       return
     }
@@ -191,7 +191,7 @@ function run(options: CliOptions, init: EventSourceInit, state: RunState): Promi
       source.close()
       resolve(code)
     }
-    // `eventsource-plus URL | head -1`: the reader went away, which is a
+    // `eventsource-kit URL | head -1`: the reader went away, which is a
     // normal way to stop, not a crash.
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') finish(EXIT.ok)
@@ -201,7 +201,7 @@ function run(options: CliOptions, init: EventSourceInit, state: RunState): Promi
     if (options.timeout !== undefined) {
       const limit = options.timeout
       timer = setTimeout(() => {
-        status('red', `eventsource-plus: timed out after ${limit} ms`)
+        status('red', `eventsource-kit: timed out after ${limit} ms`)
         finish(EXIT.timeout)
       }, limit)
     }
@@ -240,7 +240,7 @@ function run(options: CliOptions, init: EventSourceInit, state: RunState): Promi
       }
       // The response first, the one-line reason last (what `tail -1` shows).
       if (event.kind === 'status' || event.kind === 'content-type') describeResponse(event, status)
-      status('red', `eventsource-plus: ${event.message}`)
+      status('red', `eventsource-kit: ${event.message}`)
       finish(exitCode(event, state))
     })
   })
@@ -307,7 +307,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (error: unknown) => {
-    process.stderr.write(`eventsource-plus: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(`eventsource-kit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     process.exitCode = EXIT.failed
   },
 )

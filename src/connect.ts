@@ -1,6 +1,6 @@
 /**
  * Which connection an `EventSource` gets (issue 17): its own, under the
- * page's lifecycle; or, with `share` once `eventsource-plus/share` is
+ * page's lifecycle; or, with `share` once `eventsource-kit/share` is
  * imported, a view of one connection shared between tabs (shared-connection.ts). The
  * sharing code is in that entry alone, so the full bundle does not carry it.
  */

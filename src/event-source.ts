@@ -83,7 +83,7 @@ export interface EventSourceInit {
    */
   errorBodyLimit?: number
   /**
-   * `EventSource` from `eventsource-plus/share` only (issue 17): share one
+   * `EventSource` from `eventsource-kit/share` only (issue 17): share one
    * network connection with the sources of every tab of this origin that
    * have the same URL, `withCredentials` and `share` value (`true`, or a
    * string naming a group). One tab holds it and, when that tab goes, another
@@ -93,7 +93,7 @@ export interface EventSourceInit {
    *
    * @example
    * ```ts
-   * import { EventSource } from 'eventsource-plus/share'
+   * import { EventSource } from 'eventsource-kit/share'
    * const source = new EventSource('/events', { share: true })
    * ```
    */
@@ -132,7 +132,7 @@ const STREAM_URL = 'about:event-stream'
  *
  * @example
  * ```ts
- * import { EventSource } from 'eventsource-plus'
+ * import { EventSource } from 'eventsource-kit'
  *
  * const source = new EventSource<'update'>('https://example.com/events')
  * source.onmessage = (event) => console.log(event.data, event.lastEventId)

@@ -41,7 +41,7 @@ export interface StreamEvent {
  *
  * @example
  * ```ts
- * import { fetchEvents } from 'eventsource-plus'
+ * import { fetchEvents } from 'eventsource-kit'
  *
  * for await (const event of fetchEvents('https://api.example.com/v1/chat', {
  *   method: 'POST',

@@ -1,5 +1,5 @@
 /**
- * eventsource-plus: a WHATWG-exact `EventSource` on `fetch` for every
+ * eventsource-kit: a WHATWG-exact `EventSource` on `fetch` for every
  * JavaScript runtime, with what the browser's never had.
  *
  * @packageDocumentation

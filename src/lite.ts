@@ -1,9 +1,9 @@
 /**
- * `eventsource-plus/lite`: the browser's `EventSource` and nothing more, for
+ * `eventsource-kit/lite`: the browser's `EventSource` and nothing more, for
  * pages and polyfills where every kilobyte counts (bench/README.md has its
  * size against the full class's).
  *
- * Same processing model and the same shared stages as `eventsource-plus`
+ * Same processing model and the same shared stages as `eventsource-kit`
  * (streaming decode, eventsource-parser, `MessageEvent`s, event handler
  * attributes), and it passes the same ported web-platform-tests. What it
  * leaves out is everything the browser never had: request options (method,
@@ -54,7 +54,7 @@ export interface EventSourceEventMap {
  *
  * @example
  * ```ts
- * import { EventSource } from 'eventsource-plus/lite'
+ * import { EventSource } from 'eventsource-kit/lite'
  *
  * const source = new EventSource('https://example.com/events')
  * source.onmessage = (event) => console.log(event.data, event.lastEventId)

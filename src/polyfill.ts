@@ -1,5 +1,5 @@
 /**
- * `eventsource-plus/polyfill`: installs this package's {@link EventSource} as
+ * `eventsource-kit/polyfill`: installs this package's {@link EventSource} as
  * `globalThis.EventSource`, but only where the runtime has none.
  *
  * Browsers, Web Workers, Deno and Bun have their own `EventSource`, which is
@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import 'eventsource-plus/polyfill'
+ * import 'eventsource-kit/polyfill'
  *
  * // Code written for the browser's EventSource now also runs on Node.
  * const source = new EventSource('https://example.com/events')
@@ -16,7 +16,7 @@
  * ```
  *
  * To use this package's class everywhere, including where a native one exists,
- * import it instead: `import { EventSource } from 'eventsource-plus'`.
+ * import it instead: `import { EventSource } from 'eventsource-kit'`.
  *
  * @packageDocumentation
  */

@@ -1,7 +1,7 @@
 /**
  * The `readyState` values of §9.2.2, shared by both `EventSource` classes and
  * the connection, in a module of their own so that importing them pulls in
- * nothing else (`eventsource-plus/lite` must not carry the full connection).
+ * nothing else (`eventsource-kit/lite` must not carry the full connection).
  */
 
 /** The connection has not yet been established, or it was closed and is reconnecting. */

@@ -1,10 +1,10 @@
 /**
- * `eventsource-plus/share`: the full entry, with the `share` option working
+ * `eventsource-kit/share`: the full entry, with the `share` option working
  * (issue 17). Its code is here rather than in every full bundle.
  *
  * @example
  * ```ts
- * import { EventSource } from 'eventsource-plus/share'
+ * import { EventSource } from 'eventsource-kit/share'
  *
  * // Every tab of this origin with this URL shares one connection.
  * const source = new EventSource('/events', { share: true })

@@ -1,7 +1,7 @@
 /**
  * The `share` option (issue 17): the sources of every tab of an origin with
  * the same URL, `withCredentials` and share key hold one network connection
- * between them. Only in the `eventsource-plus/share` entry (share.ts).
+ * between them. Only in the `eventsource-kit/share` entry (share.ts).
  *
  * The protocol, per key, over a Web Lock and a `BroadcastChannel` of the same
  * name:
@@ -47,14 +47,14 @@ type Message =
   | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; r: number }
 
 /**
- * Turns the `share` option on for this realm (eventsource-plus/share calls it
+ * Turns the `share` option on for this realm (eventsource-kit/share calls it
  * on import). Where Web Locks or `BroadcastChannel` are missing, sources keep
  * connections of their own.
  */
 export function enableSharing(): void {
   sharing.share = (options, sink, key) =>
     typeof BroadcastChannel === 'function' && globalThis.navigator?.locks !== undefined
-      ? new SharedSource(`eventsource-plus ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink)
+      ? new SharedSource(`eventsource-kit ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink)
       : undefined
 }
 

@@ -1,6 +1,6 @@
 /**
  * What WebIDL gives the `EventSource` interface and class syntax does not,
- * applied to both classes (`eventsource-plus` and `eventsource-plus/lite`) so
+ * applied to both classes (`eventsource-kit` and `eventsource-kit/lite`) so
  * that they look the same as the browser's to code that inspects them (WPT
  * eventsource-prototype, eventsource-eventtarget).
  *

@@ -26,7 +26,7 @@ afterEach(closeAll)
 // Both classes: each has its own dispatch loop and its own close().
 describe.each([
   ['EventSource', EventSource],
-  ['eventsource-plus/lite', LiteEventSource],
+  ['eventsource-kit/lite', LiteEventSource],
 ] as const)('%s', (_, Class) => {
   function start(script: Attempt[], key: string): EventSource | LiteEventSource {
     return track(new Class(scriptUrl(origin, key, script)))

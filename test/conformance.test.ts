@@ -80,7 +80,7 @@ describe('WPT parser fixtures, replayed split at every boundary (node)', () => {
 
     for (const [suffix, EventSource] of [
       ['', ClientEventSource],
-      [' (eventsource-plus/lite)', ClientLiteEventSource],
+      [' (eventsource-kit/lite)', ClientLiteEventSource],
     ] as const) {
       it(`${fixture.name}: same events at every chunk boundary${suffix}`, async () => {
         const env = { EventSource, base: server.base, remote: server.remote }

@@ -163,7 +163,7 @@ describe('dispatch as tasks', () => {
   // Both classes, each with its own dispatch loop on the hot path.
   it.each([
     ['EventSource', EventSource],
-    ['eventsource-plus/lite', LiteEventSource],
+    ['eventsource-kit/lite', LiteEventSource],
   ] as const)('%s dispatches each event in its own task, so microtasks run in between', async (_, Class) => {
     // §9.2.3 announce and §9.2.6 dispatch step 8 each "queue a task"; after
     // every task the event loop performs a microtask checkpoint. Dispatching
@@ -255,7 +255,7 @@ describe('microtask checkpoints around listeners (beyond WPT)', () => {
 
   it.each([
     ['EventSource', EventSource],
-    ['eventsource-plus/lite', LiteEventSource],
+    ['eventsource-kit/lite', LiteEventSource],
   ] as const)('%s: one step of a chain runs before the next event; no checkpoint between listeners', async (_, Class) => {
     const log = await order(track(new Class(scriptUrl(origin, uniqueKey('checkpoints'), script))))
     expect(log).toEqual(['m0', 'second listener 0', 'a0', 'm1', 'second listener 1', 'b0', 'a1', 'c0', 'b1', 'c1'])

@@ -15,8 +15,8 @@
 // fully deterministic; one test repeats it with a real stream to prove the
 // object dispatches its own events through the same listener list.
 //
-// Both classes have this surface: every test runs for eventsource-plus and
-// for eventsource-plus/lite.
+// Both classes have this surface: every test runs for eventsource-kit and
+// for eventsource-kit/lite.
 
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { EventSource as FullEventSource } from '../src/index.js'
@@ -30,7 +30,7 @@ afterEach(closeAll)
 // The lite class, typed as the full one: the tests use only what both have.
 const CLASSES: Array<[string, typeof FullEventSource]> = [
   ['', FullEventSource],
-  [' (eventsource-plus/lite)', LiteEventSource as unknown as typeof FullEventSource],
+  [' (eventsource-kit/lite)', LiteEventSource as unknown as typeof FullEventSource],
 ]
 
 for (const [suffix, EventSource] of CLASSES) {

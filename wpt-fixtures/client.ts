@@ -6,7 +6,7 @@ import type { EventSourceClass } from './case-kit.js'
 // The cases are typed against the DOM's EventSource interface, which this class implements.
 export const ClientEventSource = EventSource as unknown as EventSourceClass
 
-/** `eventsource-plus/lite`, for the `node-lite` and `chromium-lite` targets. */
+/** `eventsource-kit/lite`, for the `node-lite` and `chromium-lite` targets. */
 export const ClientLiteEventSource = LiteEventSource as unknown as EventSourceClass
 
 /** Which EventSource a target runs the cases against. */

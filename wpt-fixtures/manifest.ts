@@ -179,10 +179,10 @@ export const expectations: Record<string, Partial<Record<Target, Expectation>>> 
   },
 }
 
-// eventsource-plus/lite runs the same cases in the same places: a lite target expects what the
+// eventsource-kit/lite runs the same cases in the same places: a lite target expects what the
 // full class's target expects, except where `liteExpectations` says otherwise.
 const FULL_TARGET: Partial<Record<Target, Target>> = { 'node-lite': 'node', 'chromium-lite': 'chromium' }
-const NO_FROM_STREAM = 'eventsource-plus/lite leaves out EventSource.fromReadableStream (whatwg/html PR #12272, in no browser yet)'
+const NO_FROM_STREAM = 'eventsource-kit/lite leaves out EventSource.fromReadableStream (whatwg/html PR #12272, in no browser yet)'
 
 /** Where a lite target's expectation differs from that of the full class on the same runtime. */
 export const liteExpectations: Record<string, Expectation> = Object.fromEntries(

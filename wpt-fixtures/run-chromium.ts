@@ -11,7 +11,7 @@ import { startFixtureServer } from './server.js'
 // EventSource, run in a Chromium page served from the fixture server's `base` origin (so
 // same-origin, cookies and CORS are the browser's own). `chromium-native` hands the cases the
 // browser's EventSource instead: it is the reference that proves the fixtures right. `chromium-lite`
-// runs them against eventsource-plus/lite.
+// runs them against eventsource-kit/lite.
 
 /** The page script: the cases, the case kit and the client, for the browser. */
 export async function bundleRunner(): Promise<string> {

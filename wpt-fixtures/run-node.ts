@@ -5,7 +5,7 @@ import { startFixtureServer } from './server.js'
 
 /**
  * The `node` target: every case against this project's EventSource in this Node process;
- * `node-lite` (`lite: true`) against eventsource-plus/lite.
+ * `node-lite` (`lite: true`) against eventsource-kit/lite.
  */
 export async function runNode(options: { concurrency?: number; lite?: boolean } = {}): Promise<TargetResults> {
   // A server of its own, so server-side state never mixes with another target's.

@@ -25,7 +25,7 @@ export interface FixtureOptions {
 
 // The runner page lives in `/eventsource/` so that relative URLs in the cases
 // (`resources/message.py`) resolve exactly as they do from upstream's test files.
-const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>eventsource-plus WPT runner</title><script src="runner.js"></script>\n'
+const RUNNER_PAGE = '<!doctype html><meta charset="utf-8"><title>eventsource-kit WPT runner</title><script src="runner.js"></script>\n'
 
 /** The resources that opt into CORS, and so answer preflights (see `preflight`). */
 const CORS_RESOURCES = new Set(['/eventsource/resources/cors.py', '/eventsource/resources/cors-cookie.py'])

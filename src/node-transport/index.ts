@@ -128,8 +128,8 @@ const HTTP1_ONLY_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connectio
  *
  * @example
  * ```ts
- * import { EventSource } from 'eventsource-plus'
- * import { createNodeTransport } from 'eventsource-plus/node-transport'
+ * import { EventSource } from 'eventsource-kit'
+ * import { createNodeTransport } from 'eventsource-kit/node-transport'
  *
  * const transport = createNodeTransport({ http2: true })
  * const source = new EventSource('https://example.com/feed', { fetch: transport })
@@ -227,8 +227,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
  *
  * @example
  * ```ts
- * import { fetchEvents } from 'eventsource-plus'
- * import { nodeFetch } from 'eventsource-plus/node-transport'
+ * import { fetchEvents } from 'eventsource-kit'
+ * import { nodeFetch } from 'eventsource-kit/node-transport'
  *
  * for await (const event of fetchEvents('http://127.0.0.1:8080/feed', { fetch: nodeFetch })) console.log(event.data)
  * ```

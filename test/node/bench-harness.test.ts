@@ -34,12 +34,12 @@ const SCENARIOS = {
   'idle-heap': 'B/connection',
   'bundle-size': 'B',
 } as const
-const CLIENTS = ['eventsource-plus', 'eventsource-plus/fetchEvents', 'eventsource', 'undici', 'fetch-event-source', 'floor']
+const CLIENTS = ['eventsource-kit', 'eventsource-kit/fetchEvents', 'eventsource', 'undici', 'fetch-event-source', 'floor']
 
 // Issue 21: the Node transport as columns, and the many-streams scenarios
 // (10 000 idle streams; 10 000 streams × 1 event/s) for the library on each
 // transport, HTTP/2 included.
-const TRANSPORT_CLIENTS = ['eventsource-plus+node', 'eventsource-plus/fetchEvents+node', 'floor+node']
+const TRANSPORT_CLIENTS = ['eventsource-kit+node', 'eventsource-kit/fetchEvents+node', 'floor+node']
 const STREAM_SCENARIOS = {
   'streams-heap': 'B/stream',
   'streams-rss': 'B/stream',
@@ -49,12 +49,12 @@ const STREAM_SCENARIOS = {
   'tick-rss': 'B',
 } as const
 const STREAM_CLIENTS = [
-  'eventsource-plus',
-  'eventsource-plus/fetchEvents',
-  'eventsource-plus+node',
-  'eventsource-plus/fetchEvents+node',
-  'eventsource-plus+h2',
-  'eventsource-plus/fetchEvents+h2',
+  'eventsource-kit',
+  'eventsource-kit/fetchEvents',
+  'eventsource-kit+node',
+  'eventsource-kit/fetchEvents+node',
+  'eventsource-kit+h2',
+  'eventsource-kit/fetchEvents+h2',
   'floor',
 ]
 
@@ -120,8 +120,8 @@ describe('npm run bench, one tiny round of every client', () => {
   })
 
   it('measures the lite entry and the references too, with no failed round anywhere', () => {
-    expect(report.scenarios['small-events']?.['eventsource-plus/lite']?.median).toBeGreaterThan(0)
-    expect(report.scenarios['bundle-size']?.['eventsource-plus/lite']?.median).toBeGreaterThan(0)
+    expect(report.scenarios['small-events']?.['eventsource-kit/lite']?.median).toBeGreaterThan(0)
+    expect(report.scenarios['bundle-size']?.['eventsource-kit/lite']?.median).toBeGreaterThan(0)
     expect(report.scenarios['small-events']?.['floor+event']?.median).toBeGreaterThan(0)
     expect(report.scenarios['small-events']?.['floor+for-await']?.median).toBeGreaterThan(0)
     const failed = Object.entries(report.scenarios).flatMap(([scenario, results]) =>

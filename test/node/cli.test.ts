@@ -36,7 +36,7 @@ interface CliResult {
 /** A child that does not exit by itself within this long is killed and the test fails. */
 const CLI_KILL_MS = 10_000
 
-/** Runs `eventsource-plus ...args` with pipes (so neither stdout nor stderr is a TTY). */
+/** Runs `eventsource-kit ...args` with pipes (so neither stdout nor stderr is a TTY). */
 function runCli(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const started = performance.now()
   const child = spawn(process.execPath, [build.cli, ...args], {
@@ -459,7 +459,7 @@ describe('exit codes', () => {
       expect(result.stderr).toContain('  nope')
       expect(result.stdout).toBe('')
       const reason = lastStderrLine(result)
-      expect(reason).toMatch(/^eventsource-plus: /)
+      expect(reason).toMatch(/^eventsource-kit: /)
       expect(reason).toContain(String(status))
       expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
     })
@@ -477,7 +477,7 @@ describe('exit codes', () => {
     expectExit(result, 4)
     expect(result.stderr).toContain('< www-authenticate: Bearer realm="api"')
     expect(result.stderr).toContain('{"error": "token expired"}')
-    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: .*401/)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: .*401/)
   })
 
   it('a wrong Content-Type (text/html): exit 5 with a one-line reason naming the type', async () => {
@@ -486,7 +486,7 @@ describe('exit codes', () => {
     expectExit(result, 5)
     expect(result.stdout).toBe('')
     const reason = lastStderrLine(result)
-    expect(reason).toMatch(/^eventsource-plus: /)
+    expect(reason).toMatch(/^eventsource-kit: /)
     expect(reason).toMatch(/content.type/i)
     expect(reason).toContain('text/html')
   })
@@ -504,7 +504,7 @@ describe('exit codes', () => {
     const result = await runCli(['--json', '--no-reconnect', url])
     expectExit(result, 1)
     expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
-    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
   })
 
   it('a request with a body whose stream ends cleanly exits 0 and is not re-sent', async () => {
@@ -520,14 +520,14 @@ describe('exit codes', () => {
     expectExit(result, 3)
     expect(result.ms).toBeLessThan(2500)
     expect(result.stdout).toBe('')
-    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
   })
 
   it('a DNS failure (.invalid never resolves): exit 3 at once', async () => {
     const result = await runCli(['http://nonexistent.invalid/'])
     expectExit(result, 3)
     expect(result.ms).toBeLessThan(2500)
-    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
   })
 
   it('--retry 1 retries a refused connection once, then gives up: exit 6', async () => {
@@ -553,7 +553,7 @@ describe('exit codes', () => {
     const result = await runCli(['--json', '--retry-limit', '3', url])
     expectExit(result, 6)
     expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
-    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: /)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
     // One that opened and broke, then two resets: three failures.
     expect(await attempts(origin, key, { min: 4, timeout: 500 })).toHaveLength(3)
   })
@@ -564,7 +564,7 @@ describe('exit codes', () => {
     expectExit(result, 124)
     expect(result.ms).toBeGreaterThanOrEqual(300)
     expect(result.ms).toBeLessThan(5000)
-    expect(lastStderrLine(result)).toMatch(/^eventsource-plus: .*300 ms/)
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: .*300 ms/)
   })
 
   it('--inactivity-timeout: a silent connection is re-established and resumed', async () => {
@@ -648,7 +648,7 @@ describe('command line', () => {
     expectExit(result, 2)
     expect(result.stdout).toBe('')
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
-    expect(result.stderr).toMatch(/^eventsource-plus: .*not a url/i)
+    expect(result.stderr).toMatch(/^eventsource-kit: .*not a url/i)
   })
 
   it('--help: exit 0, every option, the exit codes and examples', async () => {
@@ -679,7 +679,7 @@ describe('command line', () => {
     for (const code of [0, 1, 2, 3, 4, 5, 6, 124, 130]) expect(exits).toMatch(new RegExp(`\\n  ${code} +\\S`))
     expect(result.stdout).toMatch(/NO_COLOR/)
     expect(result.stdout).toMatch(/application\/json/)
-    expect(result.stdout).toMatch(/Examples:\n\s+eventsource-plus /)
+    expect(result.stdout).toMatch(/Examples:\n\s+eventsource-kit /)
     expect(result.stderr).toBe('')
   })
 

@@ -150,7 +150,7 @@ describe('the demo server alone', () => {
       // Port 0 (any free port) instead of the default 8080, which may be taken here.
       const run = start('npm', ['run', 'demo:server', '--silent', '--', '0'], checkout)
       const origin = await originOf(run, 30_000)
-      expect(run.output().stdout).toContain(`npx eventsource-plus ${origin}/feed`)
+      expect(run.output().stdout).toContain(`npx eventsource-kit ${origin}/feed`)
       const response = await fetch(`${origin}/feed`)
       expect(response.headers.get('content-type')).toBe('text/event-stream')
       await response.body?.cancel()
@@ -217,7 +217,7 @@ describe('the demo server alone', () => {
   })
 
   // The README's two command-line examples, against this server instead of :8080.
-  it('README: `npx eventsource-plus <origin>/feed` prints ticks', async () => {
+  it('README: `npx eventsource-kit <origin>/feed` prints ticks', async () => {
     const origin = await demoServer()
     const result = await finished(start(process.execPath, [build.cli, '-n', '2', `${origin}/feed`], ROOT), 10_000)
     expect(result.code, result.stderr).toBe(0)
@@ -225,7 +225,7 @@ describe('the demo server alone', () => {
     expect(result.stdout).toMatch(/^tick {2}id: 0\n\{"tick":0,"time":"[^"]+"\}\n\ntick {2}id: 1\n/)
   })
 
-  it("README: `npx eventsource-plus --json -H 'Authorization: Bearer demo-token' -d … /v1/chat` prints the answer once, through the drop, and exits 0", async () => {
+  it("README: `npx eventsource-kit --json -H 'Authorization: Bearer demo-token' -d … /v1/chat` prints the answer once, through the drop, and exits 0", async () => {
     const origin = await demoServer()
     const result = await finished(
       start(

@@ -558,9 +558,9 @@ describe('a reset in the middle of an HTTP chunk', () => {
   })
 })
 
-// eventsource-plus/lite has no options: each hostile server above that the
+// eventsource-kit/lite has no options: each hostile server above that the
 // full class meets with its defaults, met by the lite class with the same outcome.
-describe('eventsource-plus/lite, against the same servers', () => {
+describe('eventsource-kit/lite, against the same servers', () => {
   it('a 1 GB event is cut at 16 Mi chars: a plain error event, a reconnect, bounded memory', async () => {
     const { url, path } = serve('lite-huge-event', hugeEvent)
     const peak = heapPeak()

@@ -94,7 +94,7 @@ switch (scenario) {
     es.onmessage = () => { es.close(); say('closed') }
     break
   }
-  // eventsource-plus/lite: no options, so the server's retry: sets the wait.
+  // eventsource-kit/lite: no options, so the server's retry: sets the wait.
   case 'lite-stay-open': {
     const es = new LiteEventSource(url)
     es.onopen = () => say('open')
@@ -270,14 +270,14 @@ for (const { path: node, version } of NODES) {
         expect(child.lines.map((l) => l.text).filter((t) => t.startsWith('error'))).toContain('error 0')
       })
 
-      it('eventsource-plus/lite: an open, silent stream keeps the process alive', async () => {
+      it('eventsource-kit/lite: an open, silent stream keeps the process alive', async () => {
         const url = scriptUrl(origin, uniqueKey('life-lite-open'), [{ end: 'hang' }])
         const child = runChild(node, 'lite-stay-open', url)
         await child.line('open')
         expect(await exitWithin(child, 1000)).toBeUndefined()
       })
 
-      it('eventsource-plus/lite: does not exit while waiting to reconnect', async () => {
+      it('eventsource-kit/lite: does not exit while waiting to reconnect', async () => {
         const key = uniqueKey('life-lite-reconnect')
         const script: Script = [{ chunks: ['retry: 400\ndata: a\n\n'] }, { destroyBeforeHeaders: true }, { chunks: ['data: b\n\n'] }]
         const child = runChild(node, 'lite-reconnect-forever', scriptUrl(origin, key, script))
@@ -302,10 +302,10 @@ for (const { path: node, version } of NODES) {
         ['failing for good (a 500)', 'fails-for-good', [{ status: 500 }]],
         ['breaking out of fetchEvents', 'fetch-events-break', [{ chunks: ['data: a\n\n', 'data: b\n\n'], end: 'hang' }]],
         ['close() on fromReadableStream(fetch body)', 'from-stream-close', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
-        ['eventsource-plus/lite: close() on an open stream', 'lite-close-when-open', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
-        ['eventsource-plus/lite: close() while waiting 30 s to reconnect', 'lite-close-while-waiting', [{ chunks: ['retry: 30000\ndata: a\n\n'] }]],
-        ['eventsource-plus/lite: close() while waiting for response headers', 'lite-close-while-connecting', [{ delayHeaders: 10_000 }]],
-        ['eventsource-plus/lite: failing for good (a 500)', 'lite-fails-for-good', [{ status: 500 }]],
+        ['eventsource-kit/lite: close() on an open stream', 'lite-close-when-open', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
+        ['eventsource-kit/lite: close() while waiting 30 s to reconnect', 'lite-close-while-waiting', [{ chunks: ['retry: 30000\ndata: a\n\n'] }]],
+        ['eventsource-kit/lite: close() while waiting for response headers', 'lite-close-while-connecting', [{ delayHeaders: 10_000 }]],
+        ['eventsource-kit/lite: failing for good (a 500)', 'lite-fails-for-good', [{ status: 500 }]],
       ]
       for (const [what, scenario, script] of cases) {
         it(`${what}: exits within ${EXIT_WITHIN_MS} ms`, async () => {

@@ -5,7 +5,7 @@
 // Layout of the private directory:
 //
 //   <dir>/package.json    a copy of the repository's: same name and `exports`,
-//                         so `import 'eventsource-plus'` in dist/cli/*.js
+//                         so `import 'eventsource-kit'` in dist/cli/*.js
 //                         resolves by package self-reference to <dir>/dist/index.js
 //                         (the private build, never the shared dist/), and
 //                         `--version` reads the real version from it
@@ -44,7 +44,7 @@ export function privateBuild(label: string): PrivateBuild {
   mkdirSync(dir, { recursive: true })
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'))
   tsc(['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')])
-  // tsconfig.cli.json types `eventsource-plus` through the package's exports,
+  // tsconfig.cli.json types `eventsource-kit` through the package's exports,
   // i.e. the shared dist/index.d.ts; point it at the private declarations.
   // (Mapping to src/index.ts instead would pull src/ under the cli rootDir.)
   const cliConfig = join(dir, 'tsconfig.cli.json')
@@ -55,7 +55,7 @@ export function privateBuild(label: string): PrivateBuild {
       compilerOptions: {
         outDir: join(dir, 'dist', 'cli'),
         rootDir: join(ROOT, 'cli'),
-        paths: { 'eventsource-plus': [join(dir, 'dist', 'index.d.ts')] },
+        paths: { 'eventsource-kit': [join(dir, 'dist', 'index.d.ts')] },
       },
       include: [join(ROOT, 'cli')],
     }),

@@ -4,8 +4,8 @@
 // the README as is, its example origins (https://example.com,
 // https://api.example.com) are pointed at a local server that serves plausible
 // streams for the paths the README uses, and it is bundled with esbuild —
-// `eventsource-plus` being src/index.ts, `eventsource-plus/polyfill`
-// src/polyfill.ts and `eventsource-plus/lite` src/lite.ts — then run in a
+// `eventsource-kit` being src/index.ts, `eventsource-kit/polyfill`
+// src/polyfill.ts and `eventsource-kit/lite` src/lite.ts — then run in a
 // child Node process with a time limit. It must exit 0 (no exception, no
 // unhandled rejection), and where it logs, it must log what the README says
 // it does. The blocks are also type-checked with tsc.
@@ -225,12 +225,12 @@ export {}
 // The bare specifiers the README uses, mapped to the sources (as the package's
 // `exports` map them to dist/).
 const aliasPlugin: Plugin = {
-  name: 'eventsource-plus-source',
+  name: 'eventsource-kit-source',
   setup(build) {
-    build.onResolve({ filter: /^eventsource-plus(\/polyfill|\/lite|\/share)?$/ }, (args) => ({
-      path: join(ROOT, 'src', args.path === 'eventsource-plus' ? 'index.ts' : `${args.path.slice('eventsource-plus/'.length)}.ts`),
+    build.onResolve({ filter: /^eventsource-kit(\/polyfill|\/lite|\/share)?$/ }, (args) => ({
+      path: join(ROOT, 'src', args.path === 'eventsource-kit' ? 'index.ts' : `${args.path.slice('eventsource-kit/'.length)}.ts`),
     }))
-    build.onResolve({ filter: /^eventsource-plus\/node-transport$/ }, () => ({ path: join(ROOT, 'src', 'node-transport', 'index.ts') }))
+    build.onResolve({ filter: /^eventsource-kit\/node-transport$/ }, () => ({ path: join(ROOT, 'src', 'node-transport', 'index.ts') }))
   },
 }
 
@@ -476,8 +476,8 @@ const CHECKS: Record<string, Check[]> = {
   'As `window.EventSource` / `globalThis.EventSource`': [
     {
       epilogue: `
-import { EventSource } from 'eventsource-plus'
-if (globalThis.EventSource !== EventSource) throw new Error('the polyfill did not install eventsource-plus as globalThis.EventSource')
+import { EventSource } from 'eventsource-kit'
+if (globalThis.EventSource !== EventSource) throw new Error('the polyfill did not install eventsource-kit as globalThis.EventSource')
 `,
       verify(run) {
         expect(run.stdout).toBe('')
@@ -547,11 +547,11 @@ describe('README.md ```ts snippets type-check', () => {
         compilerOptions: {
           noEmit: true,
           paths: {
-            'eventsource-plus': [join(ROOT, 'src', 'index.ts')],
-            'eventsource-plus/polyfill': [join(ROOT, 'src', 'polyfill.ts')],
-            'eventsource-plus/lite': [join(ROOT, 'src', 'lite.ts')],
-            'eventsource-plus/share': [join(ROOT, 'src', 'share.ts')],
-            'eventsource-plus/node-transport': [join(ROOT, 'src', 'node-transport', 'index.ts')],
+            'eventsource-kit': [join(ROOT, 'src', 'index.ts')],
+            'eventsource-kit/polyfill': [join(ROOT, 'src', 'polyfill.ts')],
+            'eventsource-kit/lite': [join(ROOT, 'src', 'lite.ts')],
+            'eventsource-kit/share': [join(ROOT, 'src', 'share.ts')],
+            'eventsource-kit/node-transport': [join(ROOT, 'src', 'node-transport', 'index.ts')],
           },
         },
         include: [join(dir, '*.ts')],

@@ -3,7 +3,7 @@
 //
 // Real Chromium (playwright-core + @sparticuz/chromium), several pages in ONE browser context, so
 // they share Web Locks and BroadcastChannel as tabs of one origin do; the pages, the library (the
-// `eventsource-plus/share` entry, bundled) and the numbered event streams come from one server
+// `eventsource-kit/share` entry, bundled) and the numbered event streams come from one server
 // (test/browser-tabs/server.ts) that logs every request, so each case counts connections.
 // The hand-over figures go into reports/soak.json under `tabs`.
 

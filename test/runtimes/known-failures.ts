@@ -45,9 +45,9 @@ const HANDLER_ATTRIBUTES = [
 export const knownFailures: KnownFailures = {
   workerd: {
     ...reasons(ON_PROPERTY_CALLED, [
-      ...names('test/close.test.ts > eventsource-plus/lite > close() inside handlers', CLOSE_IN_HANDLERS),
-      ...names('test/eventsource-interface.test.ts > event handler attributes (eventsource-plus/lite)', HANDLER_ATTRIBUTES),
-      ...names('test/events.test.ts > dispatch as tasks', ['eventsource-plus/lite dispatches each event in its own task, so microtasks run in between']),
+      ...names('test/close.test.ts > eventsource-kit/lite > close() inside handlers', CLOSE_IN_HANDLERS),
+      ...names('test/eventsource-interface.test.ts > event handler attributes (eventsource-kit/lite)', HANDLER_ATTRIBUTES),
+      ...names('test/events.test.ts > dispatch as tasks', ['eventsource-kit/lite dispatches each event in its own task, so microtasks run in between']),
     ]),
     ...reasons(HEADER_UTF8, names('test/sse-server.test.ts > scriptable SSE server', ['logs raw header bytes, so UTF-8 header values survive'])),
     ...reasons(

@@ -2,7 +2,7 @@
 // and attw on the tarball, then for each claimed Node major a new project installs the tarball with
 // `npm install --engine-strict` run by that Node, and imports it — ESM `import`, and `require()`
 // (require(esm), which every claimed major has) — and talks to a real SSE endpoint with both
-// `EventSource` and `fetchEvents`, and checks `eventsource-plus/polyfill`. Deno and Bun import
+// `EventSource` and `fetchEvents`, and checks `eventsource-kit/polyfill`. Deno and Bun import
 // it from the Node 24 project; workerd runs it bundled as wrangler bundles a Worker, and runs the
 // README's Workers example as a proxy of an LLM-style POST stream.
 
@@ -38,14 +38,14 @@ function npmCli(): string {
 function smokeFunction(load: (specifier: string) => string): string {
   return `async function smoke(url) {
   const before = globalThis.EventSource
-  const { EventSource, fetchEvents } = ${load('eventsource-plus')}
-  ${load('eventsource-plus/polyfill')}
+  const { EventSource, fetchEvents } = ${load('eventsource-kit')}
+  ${load('eventsource-kit/polyfill')}
   const expected = before ?? EventSource
   if (globalThis.EventSource !== expected) {
     throw new Error('polyfill: globalThis.EventSource is ' + (globalThis.EventSource === EventSource ? "this package's" : String(globalThis.EventSource)) + ', expected ' + (before === undefined ? "this package's" : 'the native one'))
   }
   // The full class and the lite one, from the same tarball.
-  const { EventSource: LiteEventSource } = ${load('eventsource-plus/lite')}
+  const { EventSource: LiteEventSource } = ${load('eventsource-kit/lite')}
   for (const [name, Source] of [['EventSource', EventSource], ['lite EventSource', LiteEventSource]]) {
     const source = new Source(url)
     const data = await new Promise((resolve, reject) => {
@@ -201,7 +201,7 @@ async function readmeWorkerExample(project: string): Promise<string | undefined>
 
 export async function runPackageChecks(options: { log(line: string): void }): Promise<FileResult> {
   const result: FileResult = { file: 'package', tests: [], errors: [] }
-  const dir = mkdtempSync(join(tmpdir(), 'eventsource-plus-pack-'))
+  const dir = mkdtempSync(join(tmpdir(), 'eventsource-kit-pack-'))
   const check = async (name: string, work: () => Promise<Exit | string | undefined>): Promise<boolean> => {
     const started = performance.now()
     let test: TestResult

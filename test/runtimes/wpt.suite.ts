@@ -1,7 +1,7 @@
 // The ported WPT eventsource cases (wpt-fixtures/) as a vitest test file, so every runtime runs
 // them through the same runner as the unit suite: vitest on each Node major, the shim elsewhere.
 // This is the one place npm test runs the cases for this client, once per runtime. Each case runs
-// as written against this project's EventSource, then against eventsource-plus/lite; the
+// as written against this project's EventSource, then against eventsource-kit/lite; the
 // manifest's expectations for the target (`node` or `node-lite` for server runtimes and workerd,
 // `chromium` or `chromium-lite` for a page or a worker) say which cases cannot apply there and
 // which deviations are documented, read by judge(); both are reported as skipped, never passed.

@@ -164,7 +164,7 @@ export function typeTests(): void {
   })
 }
 
-// eventsource-plus/lite: the same typed listeners, the browser's options only.
+// eventsource-kit/lite: the same typed listeners, the browser's options only.
 export function liteTypeTests(): void {
   const es = new LiteEventSource<'token'>('https://example.com/events', { withCredentials: true })
   es.addEventListener('token', function (e) {

@@ -9,8 +9,8 @@
 // Each case runs a small ES module in a fresh `node` process against the test
 // server, importing the library as built by `tsc -p tsconfig.build.json` into
 // a private directory (so a concurrent `npm run build` elsewhere cannot race
-// it). It runs under the Node running vitest and under every other Node ≥ 20
-// found on PATH or in /usr/local/bin (the package supports Node 20).
+// it). It runs under the Node running vitest and under every other Node ≥ 22
+// found on PATH or in /usr/local/bin (the majors the package supports; Node 20 is not one).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -202,7 +202,7 @@ async function exitWithin(child: Child, ms: number): Promise<{ code: number | nu
   return Promise.race([child.exited, delay(ms).then(() => undefined)])
 }
 
-/** Every distinct Node ≥ 20 available: the one running vitest first. */
+/** Every distinct Node ≥ 22 available: the one running vitest first. */
 function nodeBinaries(): Array<{ path: string; version: string }> {
   const candidates = [process.execPath]
   for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir !== '') candidates.push(join(dir, 'node'))
@@ -217,7 +217,7 @@ function nodeBinaries(): Array<{ path: string; version: string }> {
     const result = spawnSync(path, ['--version'], { encoding: 'utf8' })
     const version = result.stdout.trim()
     const major = Number(/^v(\d+)/.exec(version)?.[1] ?? '0')
-    if (major >= 20 && !found.has(version)) found.set(version, path)
+    if (major >= 22 && !found.has(version)) found.set(version, path)
   }
   return [...found].map(([version, path]) => ({ path, version }))
 }

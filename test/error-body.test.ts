@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { EventSource, EventSourceErrorEvent, EventStreamError, fetchEvents } from '../src/index.js'
+import { thrown } from './support/thrown.js'
 import { attempts, type Chunk, closeAll, collect, scriptUrl, track, uniqueKey } from './support/script.js'
 
 const origin = inject('sseOrigin')
@@ -18,17 +19,6 @@ async function firstError(url: string, init: ConstructorParameters<typeof EventS
   return (await collect(es, ['error']).waitForType('error', 1, 15_000)).event as EventSourceErrorEvent
 }
 
-async function thrown(url: string, init: Parameters<typeof fetchEvents>[1] = {}): Promise<EventStreamError> {
-  try {
-    for await (const _event of fetchEvents(url, init)) {
-      // Only the error matters.
-    }
-  } catch (error) {
-    expect(error).toBeInstanceOf(EventStreamError)
-    return error as EventStreamError
-  }
-  throw new Error('the loop ended without an error')
-}
 
 const json401 = (key: string, chunks: Chunk[] = [OPENAI_401]): string =>
   scriptUrl(origin, uniqueKey(key), [{ status: 401, headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' }, chunks }])

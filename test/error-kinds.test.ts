@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { type ErrorKind, EventSource, EventSourceErrorEvent, EventStreamError, fetchEvents } from '../src/index.js'
+import { thrown } from './support/thrown.js'
 import { closeAll, collect, scriptUrl, track, uniqueKey } from './support/script.js'
 
 const origin = inject('sseOrigin')
@@ -20,18 +21,6 @@ async function firstError(url: string, init: ConstructorParameters<typeof EventS
   return recorded.event as EventSourceErrorEvent
 }
 
-/** What a `fetchEvents()` loop over `url` throws. */
-async function thrown(url: string, init: Parameters<typeof fetchEvents>[1] = {}): Promise<EventStreamError> {
-  try {
-    for await (const _event of fetchEvents(url, init)) {
-      // Only the error matters.
-    }
-  } catch (error) {
-    expect(error).toBeInstanceOf(EventStreamError)
-    return error as EventStreamError
-  }
-  throw new Error('the loop ended without an error')
-}
 
 /** A `fetch` that aborts its own request after `ms`, as a wrapper with its own timeout would. */
 function abortingFetch(ms: number): typeof fetch {

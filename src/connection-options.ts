@@ -7,7 +7,7 @@ import type { ConnectionOptions } from './connection.js'
 import type { EventSourceInit } from './event-source.js'
 import { DEFAULT_ERROR_BODY_LIMIT } from './error-body.js'
 import { assertHeaderSafe, UserRequest } from './request.js'
-import { resolveRetryPolicy } from './retry.js'
+import { assertNonNegative, resolveRetryPolicy } from './retry.js'
 import { InactivityWatchdog } from './watchdog.js'
 
 /**
@@ -32,7 +32,7 @@ export function resolveConnectionOptions(url: URL, init: EventSourceInit, oneSho
     retry: resolveRetryPolicy(init.retry, oneShot || method.toUpperCase() !== 'GET'),
     watchdog: (init.inactivityTimeout ?? 0) > 0 ? new InactivityWatchdog(init.inactivityTimeout as number) : undefined,
     maxBufferSize: init.maxBufferSize,
-    errorBodyLimit: nonNegative('errorBodyLimit', init.errorBodyLimit ?? DEFAULT_ERROR_BODY_LIMIT),
+    errorBodyLimit: assertNonNegative('errorBodyLimit', init.errorBodyLimit ?? DEFAULT_ERROR_BODY_LIMIT),
     // fetchEvents() closes its connection only once the caller's signal
     // aborted, or while a body is being read (see ConnectionOptions.signal);
     // EventSource#close() may come at any time, so it keeps its own.
@@ -40,7 +40,3 @@ export function resolveConnectionOptions(url: URL, init: EventSourceInit, oneSho
   }
 }
 
-function nonNegative(name: string, value: number): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new TypeError(`${name} must be a non-negative number, got ${String(value)}`)
-  return value
-}

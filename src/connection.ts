@@ -28,6 +28,7 @@ import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { globalFetch, type RequestContext, streamRequest, type UserRequest } from './request.js'
 import { DEFAULT_RETRY_DELAY, MAX_TIMER_DELAY, type RetryPolicy, type Verdict } from './retry.js'
 import { isFetchableScheme } from './url.js'
+import { ignore } from './ignore.js'
 
 export { CLOSED, CONNECTING, OPEN, type ReadyState }
 
@@ -526,5 +527,3 @@ function broken(attempt: Attempt, cause: unknown): Outcome {
 /** A clock for the watchdog: monotonic where the runtime has one. */
 export const now: () => number =
   typeof performance !== 'undefined' && typeof performance.now === 'function' ? () => performance.now() : Date.now
-
-function ignore(): void {}

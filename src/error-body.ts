@@ -5,6 +5,7 @@
  * fill memory, and decoded as UTF-8 with U+FFFD for invalid bytes, as the
  * event stream is.
  */
+import { ignore } from './ignore.js'
 
 /** The default `errorBodyLimit`: 64 Ki characters, far above any error message. */
 export const DEFAULT_ERROR_BODY_LIMIT = 64 * 1024
@@ -46,4 +47,3 @@ export async function readErrorBody(response: Response, limit: number, timeout: 
   return text.slice(0, end)
 }
 
-function ignore(): void {}

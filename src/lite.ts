@@ -35,6 +35,7 @@ import { DEFAULT_RETRY_DELAY, MAX_TIMER_DELAY } from './retry.js'
 import { dispatchEach } from './dom-sink.js'
 import { isFetchableScheme, parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
+import { ignore } from './ignore.js'
 
 /** The options of the lite constructor: the browser's only one. */
 export interface EventSourceInit {
@@ -299,5 +300,3 @@ export interface EventSource<Events extends string = string> {
 }
 
 defineEventSourceInterface(EventSource)
-
-function ignore(): void {}

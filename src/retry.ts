@@ -113,12 +113,7 @@ export class RetryPolicy {
     this.statusCodes = new Set(options.statusCodes ?? [])
     this.shouldRetry = options.shouldRetry
     this.needsId = needsId
-    for (const key of ['delay', 'backoff', 'maxDelay', 'jitter', 'limit'] as const) {
-      const value = this[key]
-      if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-        throw new TypeError(`retry.${key} must be a non-negative number, got ${String(value)}`)
-      }
-    }
+    for (const key of ['delay', 'backoff', 'maxDelay', 'jitter', 'limit'] as const) assertNonNegative(`retry.${key}`, this[key])
     if (this.backoff < 1) throw new TypeError(`retry.backoff must be at least 1, got ${this.backoff}`)
     if (this.limit < 1) {
       throw new TypeError(`retry.limit must be at least 1, got ${this.limit} (retry: false never reconnects)`)
@@ -160,6 +155,18 @@ export class RetryPolicy {
     })
     return typeof decision === 'object' ? decision.then((value) => verdict(value, delay)) : verdict(decision, delay)
   }
+}
+
+/**
+ * Checks a numeric option at construction, so a mistake throws there.
+ *
+ * @throws TypeError for anything but a non-negative number
+ */
+export function assertNonNegative(name: string, value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new TypeError(`${name} must be a non-negative number, got ${String(value)}`)
+  }
+  return value
 }
 
 /** What `shouldRetry` returned, as a verdict: `true` keeps the policy's delay, a number replaces it. */

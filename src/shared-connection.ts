@@ -33,6 +33,7 @@ import { sharing, type SourceConnection } from './connect.js'
 import { watchLifecycle } from './lifecycle.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 import { DEFAULT_RETRY_DELAY } from './retry.js'
+import { ignore } from './ignore.js'
 
 /** What goes over the channel. */
 type Message =
@@ -284,5 +285,3 @@ class SharedSource implements ChunkEvents, SourceConnection {
     return undefined
   }
 }
-
-function ignore(): void {}

@@ -26,6 +26,7 @@ import { decodeBody, NULL_BODY_STATUS } from './decode.js'
 import { Http2Sessions, type Http2Entry, type TlsOptions } from './http2-sessions.js'
 import { followRedirect, REDIRECT_STATUS, type RedirectState } from './redirect.js'
 import { extractBody, type RequestBody } from './request-body.js'
+import { ignore } from '../ignore.js'
 
 export type { TlsOptions } from './http2-sessions.js'
 export type { LightBody, LightReader } from './body-stream.js'
@@ -497,5 +498,3 @@ class TimeoutError extends Error {
   readonly code = 'UND_ERR_TIMEOUT'
   override name = 'TimeoutError'
 }
-
-function ignore(): void {}

@@ -11,12 +11,16 @@
  *
  * Environment: SOAK_EVENTS (default 100000), SOAK_SEED (default random,
  * printed), SOAK_LEAK_CYCLES (default 2000), SOAK_RECONNECTS (default 2000).
+ * SOAK_REPORT (a path; default reports/soak.json).
  * SOAK_SABOTAGE=drop-last-event-id strips the header from every request, to
  * show that the tally does catch a client that cannot resume (it must FAIL).
  * Run with --expose-gc (the npm script does) for exact heap figures.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { EventSource, fetchEvents } from '../src/index.js'
+// The Node entry, as `import 'eventsource-kit'` gives on Node: every client runs on the Node
+// transport (the default) and then on Node's fetch (`transport: 'fetch'`).
+import { EventSource, fetchEvents } from '../src/index.node.js'
+import { nodeFetch } from '../src/node-transport/index.js'
 import { getGc, runLeakCycles, settledHeap, type LeakReport } from './leak-cycles.js'
 import { payloadOf, startSoakServer, typeOf, type SoakServerStats } from './numbered-server.js'
 
@@ -25,6 +29,8 @@ const SEED = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31)
 const SABOTAGE = process.env.SOAK_SABOTAGE
 const LEAK_CYCLES = Number(process.env.SOAK_LEAK_CYCLES ?? 2000)
 const RECONNECTS = Number(process.env.SOAK_RECONNECTS ?? 2000)
+/** Where the figures go; test/node/soak.test.ts (a smaller soak in `npm test`) keeps them apart. */
+const REPORT = new URL(process.env.SOAK_REPORT ?? '../reports/soak.json', import.meta.url)
 /** No new event (duplicates do not count) for this long means the client is stuck: stop and report what arrived. */
 const STALL_MS = 15_000
 /** The bars of issue 6's "done when". */
@@ -107,8 +113,11 @@ function heapSampler(): { stop(): number } {
   }
 }
 
+type Transport = 'node' | 'fetch'
+
 interface ClientReport {
   client: 'EventSource' | 'fetchEvents'
+  transport: Transport
   sent: number
   received: number
   lost: number
@@ -155,7 +164,7 @@ function untilDoneOrStalled(progress: () => number, done: () => boolean): { prom
   }
 }
 
-async function soak(client: ClientReport['client']): Promise<ClientReport> {
+async function soak(client: ClientReport['client'], transport: Transport): Promise<ClientReport> {
   const server = await startSoakServer({
     total: TOTAL,
     seed: SEED + (client === 'EventSource' ? 0 : 1),
@@ -171,16 +180,18 @@ async function soak(client: ClientReport['client']): Promise<ClientReport> {
   // The initial reconnection time is short too: a cut before the first
   // `retry:` field must not cost the default 3 s.
   const retry = { delay: 2 }
-  const sabotage: { fetch?: typeof fetch } =
+  const viaTransport = transport === 'node' ? nodeFetch : fetch
+  const sabotage: { fetch?: typeof fetch; transport: 'auto' | 'fetch' } =
     SABOTAGE === 'drop-last-event-id'
       ? {
+          transport: 'auto',
           fetch: (input, init) => {
             const headers = new Headers(init?.headers)
             headers.delete('last-event-id')
-            return fetch(input, { ...init, headers })
+            return viaTransport(input instanceof URL ? input.href : input, { ...init, headers })
           },
         }
-      : {}
+      : { transport: transport === 'node' ? 'auto' : 'fetch' }
 
   if (client === 'EventSource') {
     const source = new EventSource(server.url, { retry, ...sabotage })
@@ -229,6 +240,7 @@ async function soak(client: ClientReport['client']): Promise<ClientReport> {
   const summary = tally.summary()
   return {
     client,
+    transport,
     sent: TOTAL,
     ...summary,
     cuts: server.stats.cuts,
@@ -248,7 +260,7 @@ async function soak(client: ClientReport['client']): Promise<ClientReport> {
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`
 
 function print(report: ClientReport): void {
-  console.log(`\n${report.client}`)
+  console.log(`\n${report.client} on ${report.transport === 'node' ? 'the Node transport' : "Node's fetch"}`)
   console.log(`  events sent ${report.sent}, received ${report.received}, lost ${report.lost}, duplicated ${report.duplicated}, out of order ${report.outOfOrder}, corrupted ${report.corrupted}`)
   console.log(`  connection cuts survived ${report.cuts} over ${report.requests} requests: ${JSON.stringify(report.cutsByKind)}`)
   console.log(`  ${report.durationMs} ms, ${report.eventsPerSecond} events/s, peak heap ${mb(report.peakHeapBytes)}, heap growth ${mb(report.heapGrowthBytes)}`)
@@ -269,10 +281,14 @@ function clientPasses(report: ClientReport): boolean {
 }
 
 console.log(`soak: ${TOTAL} events per client, seed ${SEED} (replay with SOAK_SEED=${SEED})`)
-const eventSource = await soak('EventSource')
+const eventSource = await soak('EventSource', 'node')
 print(eventSource)
-const fetched = await soak('fetchEvents')
+const fetched = await soak('fetchEvents', 'node')
 print(fetched)
+const eventSourceOnFetch = await soak('EventSource', 'fetch')
+print(eventSourceOnFetch)
+const fetchedOnFetch = await soak('fetchEvents', 'fetch')
+print(fetchedOnFetch)
 
 console.log(`\nleak cycles: ${LEAK_CYCLES} EventSource and ${LEAK_CYCLES} fetchEvents open/close cycles, ${RECONNECTS} reconnects`)
 const leaks: LeakReport = await runLeakCycles({ openClose: LEAK_CYCLES, reconnects: RECONNECTS })
@@ -282,6 +298,8 @@ console.log(`  handles left over after close(): ${JSON.stringify(leaks.handlesLe
 const pass =
   clientPasses(eventSource) &&
   clientPasses(fetched) &&
+  clientPasses(eventSourceOnFetch) &&
+  clientPasses(fetchedOnFetch) &&
   TOTAL >= MIN_EVENTS &&
   leaks.heapGrowthBytes < MAX_LEAK_GROWTH &&
   Object.keys(leaks.handlesLeftOver).length === 0
@@ -292,16 +310,18 @@ const report = {
   seed: SEED,
   criteria: { minEvents: MIN_EVENTS, minCuts: MIN_CUTS, maxLeakHeapGrowthBytes: MAX_LEAK_GROWTH },
   pass,
+  // On the Node transport, the default on Node.
   eventSource,
   fetchEvents: fetched,
+  onFetch: { eventSource: eventSourceOnFetch, fetchEvents: fetchedOnFetch },
   leaks,
 }
-await mkdir(new URL('../reports/', import.meta.url), { recursive: true })
+await mkdir(new URL('./', REPORT), { recursive: true })
 // The `tabs` key is written by test/node/tabs.test.ts (many tabs in Chromium): kept.
-const previous = await readFile(new URL('../reports/soak.json', import.meta.url), 'utf8').then(
+const previous = await readFile(REPORT, 'utf8').then(
   (text) => JSON.parse(text) as { tabs?: unknown },
   () => ({}) as { tabs?: unknown },
 )
-await writeFile(new URL('../reports/soak.json', import.meta.url), `${JSON.stringify({ ...report, ...(previous.tabs === undefined ? {} : { tabs: previous.tabs }) }, null, 2)}\n`)
-console.log(`\n${pass ? 'PASS' : 'FAIL'}: reports/soak.json written`)
+await writeFile(REPORT, `${JSON.stringify({ ...report, ...(previous.tabs === undefined ? {} : { tabs: previous.tabs }) }, null, 2)}\n`)
+console.log(`\n${pass ? 'PASS' : 'FAIL'}: ${REPORT.pathname} written`)
 process.exitCode = pass ? 0 : 1

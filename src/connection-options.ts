@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from './connection.js'
 import type { EventSourceInit } from './event-source.js'
 import { DEFAULT_ERROR_BODY_LIMIT } from './error-body.js'
-import { assertHeaderSafe, UserRequest } from './request.js'
+import { assertHeaderSafe, globalFetch, UserRequest } from './request.js'
 import { assertNonNegative, resolveRetryPolicy } from './retry.js'
 import { InactivityWatchdog } from './watchdog.js'
 
@@ -25,7 +25,9 @@ export function resolveConnectionOptions(url: URL, init: EventSourceInit, oneSho
     url: url.href,
     withCredentials,
     request: new UserRequest(url.href, method, init.headers, init.body, withCredentials),
-    fetch: init.fetch,
+    // A `fetch` option always wins; `transport: 'fetch'` keeps the global
+    // fetch where the Node entry made its Node transport the default.
+    fetch: init.fetch ?? (init.transport === 'fetch' ? globalFetch : undefined),
     lastEventId,
     // A one-shot stream, or any request but a GET (an LLM POST must not be
     // paid for twice), is re-sent only with an id to resume from.

@@ -25,7 +25,7 @@ import { createEventStreamDecoder, DEFAULT_MAX_BUFFER_SIZE, type EventStreamDeco
 import { readErrorBody } from './error-body.js'
 import { isEventStream } from './mime.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import { globalFetch, type RequestContext, streamRequest, type UserRequest } from './request.js'
+import { defaultTransport, type RequestContext, streamRequest, type UserRequest } from './request.js'
 import { DEFAULT_RETRY_DELAY, MAX_TIMER_DELAY, type RetryPolicy, type Verdict } from './retry.js'
 import { isFetchableScheme } from './url.js'
 import { ignore } from './ignore.js'
@@ -112,7 +112,7 @@ export interface ConnectionOptions {
   withCredentials: boolean
   /** The user's method, headers and body. None: the spec's GET. */
   request?: UserRequest | undefined
-  /** Default: the global `fetch`, looked up at each attempt. */
+  /** Default: request.ts's `defaultTransport`, looked up at each attempt. */
   fetch?: typeof fetch | undefined
   /** The initial last event ID string (the spec's is empty). */
   lastEventId?: string | undefined
@@ -334,7 +334,7 @@ export class Connection {
 
     let response: Response
     try {
-      response = await (this.#options.fetch ?? globalFetch)(url, init)
+      response = await (this.#options.fetch ?? defaultTransport.fetch)(url, init)
     } catch (cause) {
       // "If res is an aborted network error, then fail the connection." Only
       // close() aborts without a timeout, and it already made readyState

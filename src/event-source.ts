@@ -50,8 +50,26 @@ export interface EventSourceInit {
    * ```
    */
   headers?: Provider<HeadersInit>
-  /** The `fetch` to use. Default: the global `fetch`, looked up at each attempt. */
+  /**
+   * The `fetch` to use; it always wins over `transport`. Default: see
+   * `transport`.
+   */
   fetch?: typeof fetch
+  /**
+   * What requests go through when no `fetch` is given. `'auto'`: on Node,
+   * the package's Node transport (`node:http`, `node:https`, HTTP/2 when the
+   * server offers it), unless `globalThis.fetch` was replaced (msw, nock, a
+   * polyfill), which is then used; everywhere else (browsers, Deno, Bun,
+   * workers) the global `fetch`, looked up at each attempt. `'fetch'`: the
+   * global `fetch` on Node too.
+   *
+   * @example
+   * ```ts
+   * new EventSource(url, { transport: 'fetch' }) // on Node too: Node's own fetch (undici)
+   * ```
+   * @defaultValue 'auto'
+   */
+  transport?: 'auto' | 'fetch'
   /** The initial last event ID, sent as `Last-Event-ID` from the first request. Default ''. */
   lastEventId?: string
   /** Reconnection settings, or `false` never to reconnect. Default: the browser's (3000 ms, forever). */

@@ -12,6 +12,14 @@
 export const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init)
 
 /**
+ * What an attempt fetches with when the user gave no `fetch` and no
+ * `transport: 'fetch'`: the global fetch, unless the package's Node entry
+ * (index.node.ts) put its Node transport here. An object, not a `let`, so
+ * that entry can set it and this module stays free of Node imports.
+ */
+export const defaultTransport: { fetch: typeof fetch } = { fetch: globalFetch }
+
+/**
  * What the `headers` and `body` functions are told about the request they
  * make: which one it is, the id it resumes from, and, when the attempt before
  * was refused, its status and response (a 401: refresh the token).

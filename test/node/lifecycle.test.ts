@@ -24,7 +24,9 @@ const origin = inject('sseOrigin')
 const ROOT = resolve(import.meta.dirname, '..', '..')
 // Under the repo, so the built files resolve `eventsource-parser` from its node_modules.
 const BUILD_DIR = join(ROOT, '.tmp', `lifecycle-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
-const DIST_ENTRY = join(BUILD_DIR, 'dist', 'index.js')
+// What `import 'eventsource-kit'` gives on Node (its `node` condition: the Node transport), or
+// with TEST_TRANSPORT=fetch the entry that uses fetch (test/support/transport-setup.ts).
+const DIST_ENTRY = join(BUILD_DIR, 'dist', process.env.TEST_TRANSPORT === 'fetch' ? 'index.js' : 'index.node.js')
 const CHILD_SCRIPT = join(BUILD_DIR, 'child.mjs')
 
 /** How soon after `close()` (or the final error) the process must be gone. */
@@ -36,7 +38,7 @@ const EXIT_WITHIN_MS = 1000
 const CHILD_SOURCE = `
 const [distUrl, scenario, url] = process.argv.slice(2)
 const { EventSource, fetchEvents } = await import(distUrl)
-const { EventSource: LiteEventSource } = await import(distUrl.replace(/index\.js$/, 'lite.js'))
+const { EventSource: LiteEventSource } = await import(distUrl.replace(/index(\.node)?\.js$/, 'lite.js'))
 const say = (line) => process.stdout.write(line + '\\n')
 switch (scenario) {
   case 'stay-open': {

@@ -222,14 +222,18 @@ process.channel?.unref()
 export {}
 `
 
-// The bare specifiers the README uses, mapped to the sources (as the package's
-// `exports` map them to dist/).
+// The bare specifiers the README uses, mapped to the sources as the package's
+// `exports` map them to dist/ for Node: its `node` condition gives the entries
+// with the Node transport, or with TEST_TRANSPORT=fetch the ones on fetch
+// (test/support/transport-setup.ts).
+const NODE_ENTRIES = process.env.TEST_TRANSPORT === 'fetch' ? new Set<string>() : new Set(['index', 'polyfill'])
 const aliasPlugin: Plugin = {
   name: 'eventsource-kit-source',
   setup(build) {
-    build.onResolve({ filter: /^eventsource-kit(\/polyfill|\/lite|\/share)?$/ }, (args) => ({
-      path: join(ROOT, 'src', args.path === 'eventsource-kit' ? 'index.ts' : `${args.path.slice('eventsource-kit/'.length)}.ts`),
-    }))
+    build.onResolve({ filter: /^eventsource-kit(\/polyfill|\/lite|\/share)?$/ }, (args) => {
+      const entry = args.path === 'eventsource-kit' ? 'index' : args.path.slice('eventsource-kit/'.length)
+      return { path: join(ROOT, 'src', `${NODE_ENTRIES.has(entry) ? `${entry}.node` : entry}.ts`) }
+    })
     build.onResolve({ filter: /^eventsource-kit\/node-transport$/ }, () => ({ path: join(ROOT, 'src', 'node-transport', 'index.ts') }))
   },
 }

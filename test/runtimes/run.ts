@@ -2,7 +2,10 @@
 //
 //   Node 24, 22, 26     vitest itself (test/runtimes/vitest.config.ts: every test file + wpt.suite.ts;
 //                       test/conformance.test.ts, Chromium's own EventSource as the fixtures'
-//                       reference and the byte-level parser replays, on Node 24 only)
+//                       reference and the byte-level parser replays, on Node 24 only), with the
+//                       Node transport, the default on Node
+//   Node 24 on fetch    the same with TEST_TRANSPORT=fetch (Node's fetch, `transport: 'fetch'`),
+//                       but for the files it changes nothing in (TRANSPORT_INDEPENDENT)
 //   Deno, Bun           each portable test file bundled with the vitest API shim, one process per file
 //   workerd             the same bundles as ES module Workers, one workerd process per file; the
 //                       Worker's fetch() runs the file (workerd allows I/O only inside a request)
@@ -172,14 +175,31 @@ type VitestJson = {
   testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }> }>
 }
 
-/** The test file only one Node major runs (it drives Chromium's own EventSource, the same on
- *  every Node): the WPT cases for this client run per runtime in wpt.suite.ts instead. */
-const ONCE = 'test/conformance.test.ts'
+/** The test files only Node 24 runs: conformance drives Chromium's own EventSource, the same on
+ *  every Node (the WPT cases for this client run per runtime in wpt.suite.ts instead); the soak
+ *  takes a minute, and the other majors run the hostile-server and leak suites. */
+const ONCE = ['test/conformance.test.ts', 'test/node/soak.test.ts']
 
-function vitestTarget(id: string, name: string, node: string, options: { once: boolean }): Target {
+/** What the fetch run leaves out: files in which TEST_TRANSPORT changes nothing, because the
+ *  library runs in Chromium (tabs), in child processes of the built package, which choose their
+ *  entry by export condition (cli, demo), or on a transport the test names (transport*). */
+const TRANSPORT_INDEPENDENT = [
+  'test/node/tabs.test.ts',
+  'test/node/cli.test.ts',
+  'test/node/demo.test.ts',
+  'test/node/transport.test.ts',
+  'test/node/transport-classes.test.ts',
+  'test/node/transport-default.test.ts',
+  // It runs every client on both transports itself.
+  'test/node/soak.test.ts',
+]
+
+/** `transport`: what the library's requests go through when a test gives no `fetch`
+ *  (test/support/transport-setup.ts): `node`, as on Node by default, or `fetch`. */
+function vitestTarget(id: string, name: string, node: string, options: { once: boolean; transport: 'node' | 'fetch' }): Target {
   return {
     id,
-    runner: 'vitest',
+    runner: options.transport === 'node' ? 'vitest, Node transport' : 'vitest, fetch',
     probe: async () => {
       const version = await versionOf(node)
       return version === undefined ? undefined : `${name} ${version.replace(/^v/, '')}`
@@ -188,8 +208,10 @@ function vitestTarget(id: string, name: string, node: string, options: { once: b
       const output = join(WORK, `${id}.json`)
       rmSync(output, { force: true })
       const args = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', VITEST_CONFIG, '--reporter=default', '--reporter=json', `--outputFile.json=${output}`]
-      if (!options.once) args.push('--exclude', ONCE)
-      const exit = await run(node, args, { cwd: ROOT, env: { ...withoutColor(process.env), NO_COLOR: '1' }, timeoutMs: VITEST_TIMEOUT_MS })
+      if (!options.once) for (const file of ONCE) args.push('--exclude', file)
+      if (options.transport === 'fetch') for (const file of TRANSPORT_INDEPENDENT) args.push('--exclude', file)
+      const env = { ...withoutColor(process.env), NO_COLOR: '1', TEST_TRANSPORT: options.transport }
+      const exit = await run(node, args, { cwd: ROOT, env, timeoutMs: VITEST_TIMEOUT_MS })
       writeFileSync(join(REPORTS, 'runtimes', `${id}.log`), exit.stdout + exit.stderr)
       const counts: Counts = { passed: 0, failed: 0, skipped: 0, failures: [] }
       let json: VitestJson | undefined
@@ -377,9 +399,10 @@ const needShim = (): ShimEnvironment => {
 }
 
 const targets: Target[] = [
-  vitestTarget('node24', 'Node', NODE.node24, { once: true }),
-  vitestTarget('node22', 'Node', NODE.node22, { once: false }),
-  vitestTarget('node26', 'Node', NODE.node26, { once: false }),
+  vitestTarget('node24', 'Node', NODE.node24, { once: true, transport: 'node' }),
+  vitestTarget('node24-fetch', 'Node', NODE.node24, { once: false, transport: 'fetch' }),
+  vitestTarget('node22', 'Node', NODE.node22, { once: false, transport: 'node' }),
+  vitestTarget('node26', 'Node', NODE.node26, { once: false, transport: 'node' }),
   processTarget(
     'deno',
     async () => (await versionOf(bin('deno')))?.replace(/^deno /, 'Deno ').replace(/ \(.*$/, ''),

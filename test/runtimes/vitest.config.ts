@@ -6,6 +6,7 @@ import base from '../../vitest.config.js'
 // test file, Node-only ones included) plus the ported WPT cases as a test file of their own, the
 // same file the other runtimes run through the shim. mergeConfig appends to the arrays. run.ts
 // leaves test/conformance.test.ts (Chromium's own EventSource, run once) to Node 24 alone.
+// Requests go through the Node transport, or Node's fetch with TEST_TRANSPORT=fetch.
 export default mergeConfig(
   base,
   defineConfig({
@@ -13,6 +14,8 @@ export default mergeConfig(
     test: {
       include: ['test/runtimes/wpt.suite.ts'],
       globalSetup: ['test/runtimes/wpt-setup.ts'],
+      // The Node transport, or with TEST_TRANSPORT=fetch Node's fetch (transport-setup.ts).
+      setupFiles: ['test/support/transport-setup.ts'],
     },
   }),
 )

@@ -1,0 +1,17 @@
+/**
+ * On Node, the Node transport (node-transport/, `node:http`, `node:https`,
+ * `node:http2`) becomes what requests go through when no `fetch` is given.
+ * Imported for this effect by the Node entries (index.node.ts,
+ * polyfill.node.ts), which the package's `node` export condition chooses
+ * after the conditions of Deno, Bun, workers and browsers, which keep `fetch`.
+ */
+import { nodeFetch } from './node-transport/index.js'
+import { defaultTransport } from './request.js'
+
+// Node's own fetch as it was when this module loaded. A different
+// globalThis.fetch at the time of an attempt was put there by someone (msw's
+// and nock's interceptors, a polyfill, a test's stub), who expects this
+// library's requests to reach it, as they did when it always used fetch.
+const runtimeFetch = globalThis.fetch
+
+defaultTransport.fetch = (input, init) => (globalThis.fetch === runtimeFetch ? nodeFetch : globalThis.fetch)(input, init)

@@ -23,7 +23,7 @@ export interface CliOptions {
   /** Retries of a network error before any response (0: exit at once, as curl). */
   retry: number
   json: boolean
-  /** Request and response lines and headers, and each reconnect's Last-Event-ID, on stderr. */
+  /** Request and response lines and headers, comments, `retry:` lines and each reconnect's Last-Event-ID, on stderr. */
   verbose: boolean
   /** Re-indent JSON data (values kept verbatim); off by default. */
   pretty: boolean
@@ -180,7 +180,9 @@ Options:
                                strings are copied verbatim, never rounded
   -v, --verbose                on stderr: the request line and headers sent
                                (> ...), the status line and headers received
-                               (< ...), and each reconnect's Last-Event-ID
+                               (< ...), comments and retry: lines as they
+                               arrive (* comment: ..., * retry: N), and each
+                               reconnect's Last-Event-ID; stdout is unchanged
   -h, --help                   show this help
   -V, --version                show the version
 

@@ -5,7 +5,14 @@
  * stays clean for pipes.
  */
 import { readFile } from 'node:fs/promises'
-import { EventSource, type EventSourceErrorEvent, type EventSourceInit, type RetryContext } from 'eventsource-kit'
+import { createParser, type ParseError } from 'eventsource-parser'
+import {
+  DEFAULT_MAX_BUFFER_SIZE,
+  EventSource,
+  type EventSourceErrorEvent,
+  type EventSourceInit,
+  type RetryContext,
+} from 'eventsource-kit'
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './args.js'
 import { formatJson, formatReadable, paint, useColor } from './format.js'
 
@@ -107,7 +114,59 @@ async function verboseFetch(input: RequestInfo | URL, init?: RequestInit): Promi
   const received = [`< HTTP ${response.status} ${response.statusText}`.trimEnd()]
   response.headers.forEach((value, name) => received.push(`< ${name}: ${value}`))
   process.stderr.write(`${received.join('\n')}\n`)
-  return response
+  return response.ok && response.body !== null ? withBodyWatched(response, response.body) : response
+}
+
+/**
+ * The same response, its body passed through a second parser that shows
+ * comments and `retry:` lines on stderr (the library's parser keeps them to
+ * itself). A pull-through stream rather than `tee()`: a chunk is read from the
+ * network only when the library asks for one and is shown on its way past, so
+ * nothing is buffered for a slower branch and cancelling reaches the network.
+ */
+function withBodyWatched(response: Response, body: ReadableStream<Uint8Array>): Response {
+  const reader = body.getReader()
+  const watch = bodyWatcher()
+  const watched = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // A rejected read (a reset, the library's abort) errors this stream
+        // with the same reason, so the library sees what it would have seen.
+        const chunk = await reader.read()
+        if (chunk.done) return controller.close()
+        watch(chunk.value)
+        controller.enqueue(chunk.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    // Pull one chunk only when the library reads: no read-ahead.
+    { highWaterMark: 0 },
+  )
+  const copy = new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers })
+  // A constructed Response has no URL; the library takes a redirect's final
+  // URL from it (for reconnects and the events' origin), so keep the real one.
+  Object.defineProperty(copy, 'url', { value: response.url })
+  return copy
+}
+
+/** Decodes body chunks and writes `* comment: …` and `* retry: N` lines to stderr as they arrive. */
+function bodyWatcher(): (bytes: Uint8Array) => void {
+  const decoder = new TextDecoder()
+  let stopped = false
+  const parser = createParser({
+    // The library's own bound: past it the library drops the stream, and this
+    // copy must not hold more than it does.
+    maxBufferSize: DEFAULT_MAX_BUFFER_SIZE,
+    onComment: (comment) => process.stderr.write(`* comment: ${comment}\n`),
+    onRetry: (retry) => process.stderr.write(`* retry: ${retry}\n`),
+    onError: (error: ParseError) => {
+      if (error.type === 'invalid-retry') process.stderr.write(`* retry: ${JSON.stringify(error.value ?? '')} ignored (not a whole number)\n`)
+      if (error.type === 'max-buffer-size-exceeded') stopped = true
+    },
+  })
+  return (bytes) => {
+    if (!stopped) parser.feed(decoder.decode(bytes, { stream: true }))
+  }
 }
 
 function isJson(text: string): boolean {

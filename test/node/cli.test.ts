@@ -352,6 +352,48 @@ describe('request', () => {
     expect(result.stdout).toBe('message  id: 4\na\n\nmessage  id: 4\nb\n\n')
   })
 
+  it('-v shows comments and retry: lines as they arrive, besides the headers; stdout is as without -v', async () => {
+    const { url } = scripted('verbose-body', [
+      {
+        chunks: [': hello there\n', 'retry: 70\nretry: soon\n', 'data: a\n\n', ':\n:keep-alive\n\n', 'data: b\n\n'],
+        end: 'hang',
+      },
+    ])
+    const [verbose, plain] = await Promise.all([runCli(['-v', '-n', '2', url]), runCli(['-n', '2', url])])
+    expectExit(verbose, 0)
+    expectExit(plain, 0)
+    expect(verbose.stdout).toBe(plain.stdout)
+    expect(verbose.stdout).toBe('message\na\n\nmessage\nb\n\n')
+    expect(verbose.stderr).toMatch(/^> GET \/\S* HTTP\/1\.1$/m)
+    expect(verbose.stderr).toMatch(/^> accept: text\/event-stream$/m)
+    expect(verbose.stderr).toMatch(/^< HTTP 200/m)
+    expect(verbose.stderr).toMatch(/^< content-type: text\/event-stream/m)
+    // In the order they came, after the response's headers.
+    const shown = verbose.stderr.split('\n').filter((line) => /^\* (comment|retry)/.test(line))
+    expect(shown).toEqual([
+      '* comment: hello there',
+      '* retry: 70',
+      '* retry: "soon" ignored (not a whole number)',
+      '* comment: ',
+      '* comment: keep-alive',
+    ])
+    expect(verbose.stderr.indexOf('< content-type')).toBeLessThan(verbose.stderr.indexOf('* comment: hello there'))
+    expect(plain.stderr).not.toMatch(/comment|retry:/)
+  })
+
+  it('-v keeps what a redirect changed: reconnects go to the final URL', async () => {
+    const target = scripted('verbose-redirect-target', [
+      { chunks: ['retry: 50\nid: 1\ndata: a\n\n'] },
+      { chunks: ['data: b\n\n'], end: 'hang' },
+    ])
+    const start = scripted('verbose-redirect-start', [{ status: 307, headers: { Location: target.url } }])
+    const result = await runCli(['-v', '--json', '-n', '2', start.url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a', 'b'])
+    expect(await attempts(origin, start.key, { min: 2, timeout: 300 })).toHaveLength(1)
+    expect(await attempts(origin, target.key, { min: 2 })).toHaveLength(2)
+  })
+
   it('-d TEXT sends a POST with that body', async () => {
     const { url, key } = scripted('data-text', [{ chunks: ['data: x\n\n'], end: 'hang' }])
     const result = await runCli(['-H', 'Content-Type: application/json', '-d', '{"prompt":"hi"}', '-n', '1', url])

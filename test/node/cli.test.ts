@@ -522,6 +522,53 @@ describe('exit codes', () => {
     expect(lastStderrLine(result)).toMatch(/^eventsource-kit: .*401/)
   })
 
+  it('503 with Retry-After: exit 4, the status, Retry-After and the first lines of the body on stderr', async () => {
+    const lines = Array.from({ length: 14 }, (_, index) => `line ${index + 1}`)
+    const { url, key } = scripted('status-503', [
+      { status: 503, headers: { 'Content-Type': 'text/plain', 'Retry-After': '120' }, chunks: [lines.join('\n')] },
+    ])
+    const result = await runCli([url])
+    expectExit(result, 4)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^< HTTP 503 Service Unavailable$/m)
+    expect(result.stderr).toMatch(/^< retry-after: 120$/m)
+    // The first ten lines, then how many were left out.
+    expect(result.stderr).toContain(lines.slice(0, 10).map((line) => `  ${line}\n`).join(''))
+    expect(result.stderr).not.toContain('line 11')
+    expect(result.stderr).toContain('  … (4 more lines)')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: .*503/)
+    // Retry-After is shown, not obeyed: an error status is not retried.
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
+  it('SIGINT (Ctrl-C) while streaming: exit 130 at once', async () => {
+    const { url } = scripted('sigint', [{ chunks: ['data: first\n\n'], end: 'hang' }])
+    const child = spawn(process.execPath, [build.cli, '--json', url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+    )
+    child.stdout.setEncoding('utf8')
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (text: string) => {
+        stdout += text
+        if (stdout.includes('\n')) resolve()
+      }),
+    )
+    const signalled = performance.now()
+    child.kill('SIGINT')
+    const killer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS)
+    const [code, signal] = await closed
+    clearTimeout(killer)
+    const result = { code, signal, stdout, stderr, ms: performance.now() - signalled }
+    expectExit(result, 130)
+    expect(jsonLines(stdout).map((event) => event.data)).toEqual(['first'])
+    // The open connection and its timers must not keep the process alive.
+    expect(result.ms, describeRun(result)).toBeLessThan(1000)
+  })
+
   it('a wrong Content-Type (text/html): exit 5 with a one-line reason naming the type', async () => {
     const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'text/html' }, chunks: ['<p>hi</p>'] }])
     const result = await runCli([url])

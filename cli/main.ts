@@ -41,7 +41,17 @@ interface RunState {
   networkRetries: number
   /** The CLI's own policy said stop (a limit), not the library. */
   gaveUp: boolean
+  /** The source's reconnection time (`retry:`, or the default), once there is a source. */
+  reconnectionTime: () => number
 }
+
+/**
+ * The CLI's backoff. The library's `backoff` grows only across attempts that
+ * never opened, so a stream that opens and goes silent, again and again,
+ * would be retried at the same pace forever; the CLI grows the wait per
+ * failed attempt since the last event instead (see backoffDelay).
+ */
+const BACKOFF = { factor: 2, maxDelay: 30_000, jitter: 0.2 } as const
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: CliOptions
@@ -62,7 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   let init: EventSourceInit
-  const state: RunState = { opened: false, failures: 0, networkRetries: 0, gaveUp: false }
+  const state: RunState = { opened: false, failures: 0, networkRetries: 0, gaveUp: false, reconnectionTime: () => 0 }
   try {
     init = await toInit(options, state)
   } catch (error) {
@@ -87,10 +97,9 @@ async function toInit(options: CliOptions, state: RunState): Promise<EventSource
     retry: options.reconnect
       ? {
           // Unlike a browser (fixed delay), a CLI left running must not hammer
-          // a server: exponential backoff, capped, with jitter.
-          backoff: 2,
-          jitter: 0.2,
-          maxDelay: 30_000,
+          // a server: exponential backoff, capped, with jitter, which decide()
+          // computes; the library's cap still bounds a Retry-After.
+          maxDelay: BACKOFF.maxDelay,
           shouldRetry: (context) => decide(context, options, method, state),
         }
       : false,
@@ -179,12 +188,13 @@ function isJson(text: string): boolean {
 }
 
 /**
- * The CLI's retry policy on top of the library's: the library's `limit` counts
- * only attempts that never opened, so a silent stream cut by
- * --inactivity-timeout would reconnect forever; here every failed attempt
- * counts until an event arrives.
+ * The CLI's retry policy on top of the library's: the library's `limit` and
+ * `backoff` count only attempts that never opened, so a silent stream cut by
+ * --inactivity-timeout would reconnect forever at the same pace; here every
+ * failed attempt counts, for the limit and the wait, until an event arrives.
+ * Returns the wait in ms, or false to stop.
  */
-function decide(context: RetryContext, options: CliOptions, method: string, state: RunState): boolean {
+function decide(context: RetryContext, options: CliOptions, method: string, state: RunState): number | false {
   if (!context.willRetry) return false
   // A POST stream (an LLM answer) that ends cleanly is finished: exit
   // instead of re-sending it. Broken streams still resume by id.
@@ -203,7 +213,19 @@ function decide(context: RetryContext, options: CliOptions, method: string, stat
     return false
   }
   if (options.verbose) process.stderr.write(`* reconnect will send Last-Event-ID: ${context.lastEventId === '' ? '(none)' : context.lastEventId}\n`)
-  return true
+  return backoffDelay(state.reconnectionTime(), state.failures, context.delay)
+}
+
+/**
+ * The wait before the next attempt after `failures` failed ones in a row: the
+ * reconnection time doubled per failure after the first, capped (a server's
+ * longer `retry:` still wins), never shorter than the library's own wait (a
+ * `Retry-After`), plus up to 20 % jitter so many clients do not come back in step.
+ */
+function backoffDelay(reconnectionTime: number, failures: number, libraryDelay: number): number {
+  const grown = Math.min(reconnectionTime * BACKOFF.factor ** Math.max(0, failures - 1), BACKOFF.maxDelay)
+  const delay = Math.max(reconnectionTime, grown, libraryDelay)
+  return Math.round(delay + delay * BACKOFF.jitter * Math.random())
 }
 
 /** The server ended the stream: no status to blame, no exception. */
@@ -243,6 +265,7 @@ function run(options: CliOptions, init: EventSourceInit, state: RunState): Promi
       return
     }
     status('dim', `* connecting to ${source.url}`)
+    state.reconnectionTime = () => source.reconnectionTime
 
     let timer: ReturnType<typeof setTimeout> | undefined
     const finish = (code: number): void => {

@@ -647,6 +647,36 @@ describe('exit codes', () => {
     expect(await attempts(origin, key, { min: 4, timeout: 500 })).toHaveLength(3)
   })
 
+  it('a stream that opens and then goes silent, again and again: the waits double, and --retry-limit stops it (exit 6)', async () => {
+    // Every attempt opens (200, text/event-stream); only the first sends an
+    // event. The library resets its backoff whenever a stream opens, so the
+    // growth here is the CLI's own: failures in a row since the last event.
+    const base = 150
+    const { url, key } = scripted('backoff-opened', {
+      attempts: [{ chunks: [`retry: ${base}\nid: 1\ndata: a\n\n`], end: 'hang' }],
+      then: { chunks: [], end: 'hang' },
+    })
+    const result = await runCli(['--json', '--inactivity-timeout', '200ms', '--retry-limit', '4', url])
+    expectExit(result, 6)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
+    // Four failed attempts (the one that printed an event, then three silent
+    // ones), each cut by the inactivity timeout, and no fifth.
+    const requests = await attempts(origin, key, { min: 5, closed: 4, timeout: 500 })
+    expect(requests).toHaveLength(4)
+    // The wait is the server's view: from the client dropping one attempt to
+    // its next request. Expected: base × 2^n, plus up to 20 % jitter.
+    const waits = requests.slice(1).map((request, index) => request.receivedAt - (at(requests, index).closedAt ?? Number.NaN))
+    const context = `waits ${waits.map(Math.round).join(', ')} ms\n${describeRun(result)}`
+    for (const [index, wait] of waits.entries()) {
+      const expected = base * 2 ** index
+      expect(wait, context).toBeGreaterThanOrEqual(expected - 30)
+      expect(wait, context).toBeLessThan(expected * 1.2 + 300)
+    }
+    expect(result.stderr.match(/reconnecting in \d+ ms/g)?.map((line) => Number(/\d+/.exec(line)?.[0]))).toSatisfy(
+      (delays: number[]) => delays.length === 3 && delays.every((delay, index) => delay >= base * 2 ** index && delay <= base * 2 ** index * 1.2),
+    )
+  })
+
   it('--timeout 300ms: exit 124 when nothing ends the run in time', async () => {
     const { url } = scripted('timeout', [{ chunks: [': quiet\n\n'], end: 'hang' }])
     const result = await runCli(['--timeout', '300ms', url])

@@ -21,7 +21,7 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
-  /** A network error before any response (refused, DNS, reset), as curl exits at once (its 6/7). */
+  /** A network error before any response (refused, DNS, reset, no headers in time), as curl exits at once (its 6/7). */
   network: 3,
   status: 4,
   contentType: 5,
@@ -336,9 +336,11 @@ function exitCode(event: EventSourceErrorEvent, state: RunState): number {
       return EXIT.status
     case 'content-type':
       return EXIT.contentType
+    // No response within --inactivity-timeout is "no server" too, as
+    // decide() already treats it (--retry covers it): the same code.
     case 'network':
-      return state.opened ? EXIT.failed : EXIT.network
     case 'timeout':
+      return state.opened ? EXIT.failed : EXIT.network
     case 'end':
     case 'overflow':
     case 'aborted':

@@ -604,6 +604,15 @@ describe('exit codes', () => {
     expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
+  it('a request with a body whose stream broke before any id: exit 1, not re-sent', async () => {
+    const { url, key } = scripted('post-broken', [{ chunks: ['retry: 50\ndata: Hel\n\n', { delay: 100 }], end: 'destroy' }])
+    const result = await runCli(['--json', '-d', '{"prompt":"hi"}', url])
+    expectExit(result, 1)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['Hel'])
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
   it('a refused connection: exit 3 at once, as curl, with a one-line reason', async () => {
     const result = await runCli([`${refusedOrigin}/events`])
     expectExit(result, 3)
@@ -617,6 +626,16 @@ describe('exit codes', () => {
     expectExit(result, 3)
     expect(result.ms).toBeLessThan(2500)
     expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
+  })
+
+  it('no response headers within --inactivity-timeout: exit 3 at once, as for a refused connection', async () => {
+    const { url, key } = scripted('no-headers', [{ delayHeaders: 5000, chunks: ['data: late\n\n'] }])
+    const result = await runCli(['--inactivity-timeout', '300ms', url])
+    expectExit(result, 3)
+    expect(result.ms).toBeLessThan(2500)
+    expect(result.stdout).toBe('')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
   it('--retry 1 retries a refused connection once, then gives up: exit 6', async () => {
@@ -798,6 +817,9 @@ describe('command line', () => {
     for (const code of [0, 1, 2, 3, 4, 5, 6, 124, 130]) expect(exits).toMatch(new RegExp(`\\n  ${code} +\\S`))
     expect(result.stdout).toMatch(/NO_COLOR/)
     expect(result.stdout).toMatch(/application\/json/)
+    // What -v shows, and the backoff the reconnect tests measure.
+    expect(result.stdout).toMatch(/comments and retry: lines/)
+    expect(result.stdout).toMatch(/doubled[\s\S]*--inactivity-timeout counts\), up to 30 s[\s\S]*20 % jitter/)
     expect(result.stdout).toMatch(/Examples:\n\s+eventsource-kit /)
     expect(result.stderr).toBe('')
   })

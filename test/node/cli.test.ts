@@ -394,6 +394,20 @@ describe('request', () => {
     expect(await attempts(origin, target.key, { min: 2 })).toHaveLength(2)
   })
 
+  it('-v with --inactivity-timeout: a silent stream is still cut and resumed, the same events printed', async () => {
+    const { url, key } = scripted('verbose-inactivity', [
+      { chunks: ['retry: 50\nid: 1\ndata: a\n\n'], end: 'hang' },
+      { chunks: [': ping\n', 'id: 2\ndata: b\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['-v', '--json', '--inactivity-timeout', '300ms', '-n', '2', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a', 'b'])
+    expect(result.stderr).toContain('reconnect will send Last-Event-ID: 1')
+    expect(result.stderr).toMatch(/^\* comment: ping$/m)
+    const requests = await attempts(origin, key, { min: 2, closed: 1 })
+    expect(at(requests, 0).closedByClient).toBe(true)
+  })
+
   it('-d TEXT sends a POST with that body', async () => {
     const { url, key } = scripted('data-text', [{ chunks: ['data: x\n\n'], end: 'hang' }])
     const result = await runCli(['-H', 'Content-Type: application/json', '-d', '{"prompt":"hi"}', '-n', '1', url])

@@ -123,7 +123,16 @@ async function verboseFetch(input: RequestInfo | URL, init?: RequestInit): Promi
   const received = [`< HTTP ${response.status} ${response.statusText}`.trimEnd()]
   response.headers.forEach((value, name) => received.push(`< ${name}: ${value}`))
   process.stderr.write(`${received.join('\n')}\n`)
-  return response.ok && response.body !== null ? withBodyWatched(response, response.body) : response
+  return isEventStream(response) && response.body !== null ? withBodyWatched(response, response.body) : response
+}
+
+/**
+ * The responses the library reads as a stream: any other body is an error's
+ * (HTML, JSON), whose `:` lines are not comments.
+ */
+function isEventStream(response: Response): boolean {
+  const type = response.headers.get('content-type') ?? ''
+  return response.status === 200 && type.split(';')[0]?.trim().toLowerCase() === 'text/event-stream'
 }
 
 /**

@@ -381,6 +381,14 @@ describe('request', () => {
     expect(plain.stderr).not.toMatch(/comment|retry:/)
   })
 
+  it('-v shows no comments from a body that is not an event stream', async () => {
+    const { url } = scripted('verbose-html', [{ headers: { 'Content-Type': 'text/html' }, chunks: [': not a comment\n<p>hi</p>\n'] }])
+    const result = await runCli(['-v', url])
+    expectExit(result, 5)
+    expect(result.stderr).toContain(': not a comment')
+    expect(result.stderr).not.toContain('* comment')
+  })
+
   it('-v keeps what a redirect changed: reconnects go to the final URL', async () => {
     const target = scripted('verbose-redirect-target', [
       { chunks: ['retry: 50\nid: 1\ndata: a\n\n'] },

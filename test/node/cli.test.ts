@@ -718,6 +718,16 @@ describe('exit codes', () => {
     )
   })
 
+  it("a server's retry: longer than the 30 s cap is still waited in full", async () => {
+    const { url, key } = scripted('retry-above-cap', [{ chunks: ['retry: 40000\ndata: a\n\n'] }])
+    const result = await runCli(['--timeout', '1s', url])
+    expectExit(result, 124)
+    const delay = Number(/reconnecting in (\d+) ms/.exec(result.stderr)?.[1])
+    expect(delay, describeRun(result)).toBeGreaterThanOrEqual(40_000)
+    expect(delay, describeRun(result)).toBeLessThanOrEqual(48_000)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
   it('--timeout 300ms: exit 124 when nothing ends the run in time', async () => {
     const { url } = scripted('timeout', [{ chunks: [': quiet\n\n'], end: 'hang' }])
     const result = await runCli(['--timeout', '300ms', url])

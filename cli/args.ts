@@ -23,7 +23,7 @@ export interface CliOptions {
   /** Retries of a network error before any response (0: exit at once, as curl). */
   retry: number
   json: boolean
-  /** Request and response lines and headers, and each reconnect's Last-Event-ID, on stderr. */
+  /** Request and response lines and headers, comments, `retry:` lines and each reconnect's Last-Event-ID, on stderr. */
   verbose: boolean
   /** Re-indent JSON data (values kept verbatim); off by default. */
   pretty: boolean
@@ -166,21 +166,26 @@ Options:
   -n, --max-events N           exit 0 after N printed events
       --timeout DURATION       give up after this long (500ms, 30s, 2m), exit 124
       --inactivity-timeout D   reconnect when no byte arrives for this long
+                               (comments count; waiting for the response
+                               headers too)
       --no-reconnect           do not reconnect; a clean end of stream exits 0
       --retry-limit N          give up (exit 6) after N failed attempts in a row;
                                every failed attempt counts (refused, broken
                                stream, --inactivity-timeout), until an event
                                arrives. (The library's retry.limit counts only
                                attempts that never opened.)
-      --retry N                retry a network error before any response N
-                               times (default 0: exit 3 at once, as curl)
+      --retry N                retry a network error before any response
+                               (or no response within --inactivity-timeout)
+                               N times (default 0: exit 3 at once, as curl)
       --json                   one JSON object per event per line (for jq);
                                data is the exact string received
       --pretty                 indent JSON data for reading; numbers and
                                strings are copied verbatim, never rounded
   -v, --verbose                on stderr: the request line and headers sent
                                (> ...), the status line and headers received
-                               (< ...), and each reconnect's Last-Event-ID
+                               (< ...), comments and retry: lines as they
+                               arrive (* comment: ..., * retry: N), and each
+                               reconnect's Last-Event-ID; stdout is unchanged
   -h, --help                   show this help
   -V, --version                show the version
 
@@ -188,9 +193,12 @@ Exit codes:
   0    --max-events reached, the server answered 204 (stop), or the stream
        ended cleanly and is not reconnected (--no-reconnect, or a request
        with a body: a POST stream that ends is finished, never re-sent)
-  1    the stream failed after it opened (and is not reconnected)
+  1    the stream failed after it opened and is not reconnected
+       (--no-reconnect, or a request with a body that broke before the
+       stream gave an id: it is never re-sent without one)
   2    bad command line (also -H 'Accept: ...')
-  3    network error before any response: refused, DNS failure, reset
+  3    network error before any response: refused, DNS failure, reset, or
+       no response within --inactivity-timeout (unless --retry allows more)
   4    the server answered an HTTP error status (status line, WWW-Authenticate,
        Retry-After and the body's first lines go to stderr)
   5    the server answered 200 with a content type other than text/event-stream
@@ -198,9 +206,10 @@ Exit codes:
   124  --timeout reached
   130  interrupted (Ctrl-C)
 
-Reconnects after a stream opened wait with exponential backoff (x2 per
-failed attempt, up to 30 s, plus up to 20 % jitter); a server's retry: sets
-the base delay.
+Reconnects wait the reconnection time (3 s, or the server's retry:),
+doubled for each further failed attempt since the last printed event (a
+silent stream cut by --inactivity-timeout counts), up to 30 s (a longer
+retry: still wins), plus up to 20 % jitter.
 
 Examples:
   eventsource-kit https://example.com/events

@@ -5,7 +5,14 @@
  * stays clean for pipes.
  */
 import { readFile } from 'node:fs/promises'
-import { EventSource, type EventSourceErrorEvent, type EventSourceInit, type RetryContext } from 'eventsource-kit'
+import { createParser, type ParseError } from 'eventsource-parser'
+import {
+  DEFAULT_MAX_BUFFER_SIZE,
+  EventSource,
+  type EventSourceErrorEvent,
+  type EventSourceInit,
+  type RetryContext,
+} from 'eventsource-kit'
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './args.js'
 import { formatJson, formatReadable, paint, useColor } from './format.js'
 
@@ -14,7 +21,7 @@ export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
-  /** A network error before any response (refused, DNS, reset), as curl exits at once (its 6/7). */
+  /** A network error before any response (refused, DNS, reset, no headers in time), as curl exits at once (its 6/7). */
   network: 3,
   status: 4,
   contentType: 5,
@@ -34,7 +41,17 @@ interface RunState {
   networkRetries: number
   /** The CLI's own policy said stop (a limit), not the library. */
   gaveUp: boolean
+  /** The source's reconnection time (`retry:`, or the default), once there is a source. */
+  reconnectionTime: () => number
 }
+
+/**
+ * The CLI's backoff. The library's `backoff` grows only across attempts that
+ * never opened, so a stream that opens and goes silent, again and again,
+ * would be retried at the same pace forever; the CLI grows the wait per
+ * failed attempt since the last event instead (see backoffDelay).
+ */
+const BACKOFF = { factor: 2, maxDelay: 30_000, jitter: 0.2 } as const
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: CliOptions
@@ -55,7 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   let init: EventSourceInit
-  const state: RunState = { opened: false, failures: 0, networkRetries: 0, gaveUp: false }
+  const state: RunState = { opened: false, failures: 0, networkRetries: 0, gaveUp: false, reconnectionTime: () => 0 }
   try {
     init = await toInit(options, state)
   } catch (error) {
@@ -80,10 +97,9 @@ async function toInit(options: CliOptions, state: RunState): Promise<EventSource
     retry: options.reconnect
       ? {
           // Unlike a browser (fixed delay), a CLI left running must not hammer
-          // a server: exponential backoff, capped, with jitter.
-          backoff: 2,
-          jitter: 0.2,
-          maxDelay: 30_000,
+          // a server: exponential backoff, capped, with jitter, which decide()
+          // computes; the library's cap still bounds a Retry-After.
+          maxDelay: BACKOFF.maxDelay,
           shouldRetry: (context) => decide(context, options, method, state),
         }
       : false,
@@ -107,7 +123,68 @@ async function verboseFetch(input: RequestInfo | URL, init?: RequestInit): Promi
   const received = [`< HTTP ${response.status} ${response.statusText}`.trimEnd()]
   response.headers.forEach((value, name) => received.push(`< ${name}: ${value}`))
   process.stderr.write(`${received.join('\n')}\n`)
-  return response
+  return isEventStream(response) && response.body !== null ? withBodyWatched(response, response.body) : response
+}
+
+/**
+ * The responses the library reads as a stream: any other body is an error's
+ * (HTML, JSON), whose `:` lines are not comments.
+ */
+function isEventStream(response: Response): boolean {
+  const type = response.headers.get('content-type') ?? ''
+  return response.status === 200 && type.split(';')[0]?.trim().toLowerCase() === 'text/event-stream'
+}
+
+/**
+ * The same response, its body passed through a second parser that shows
+ * comments and `retry:` lines on stderr (the library's parser keeps them to
+ * itself). A pull-through stream rather than `tee()`: a chunk is read from the
+ * network only when the library asks for one and is shown on its way past, so
+ * nothing is buffered for a slower branch and cancelling reaches the network.
+ */
+function withBodyWatched(response: Response, body: ReadableStream<Uint8Array>): Response {
+  const reader = body.getReader()
+  const watch = bodyWatcher()
+  const watched = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // A rejected read (a reset, the library's abort) errors this stream
+        // with the same reason, so the library sees what it would have seen.
+        const chunk = await reader.read()
+        if (chunk.done) return controller.close()
+        watch(chunk.value)
+        controller.enqueue(chunk.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    // Pull one chunk only when the library reads: no read-ahead.
+    { highWaterMark: 0 },
+  )
+  const copy = new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers })
+  // A constructed Response has no URL; the library takes a redirect's final
+  // URL from it (for reconnects and the events' origin), so keep the real one.
+  Object.defineProperty(copy, 'url', { value: response.url })
+  return copy
+}
+
+/** Decodes body chunks and writes `* comment: …` and `* retry: N` lines to stderr as they arrive. */
+function bodyWatcher(): (bytes: Uint8Array) => void {
+  const decoder = new TextDecoder()
+  let stopped = false
+  const parser = createParser({
+    // The library's own bound: past it the library drops the stream, and this
+    // copy must not hold more than it does.
+    maxBufferSize: DEFAULT_MAX_BUFFER_SIZE,
+    onComment: (comment) => process.stderr.write(`* comment: ${comment}\n`),
+    onRetry: (retry) => process.stderr.write(`* retry: ${retry}\n`),
+    onError: (error: ParseError) => {
+      if (error.type === 'invalid-retry') process.stderr.write(`* retry: ${JSON.stringify(error.value ?? '')} ignored (not a whole number)\n`)
+      if (error.type === 'max-buffer-size-exceeded') stopped = true
+    },
+  })
+  return (bytes) => {
+    if (!stopped) parser.feed(decoder.decode(bytes, { stream: true }))
+  }
 }
 
 function isJson(text: string): boolean {
@@ -120,12 +197,13 @@ function isJson(text: string): boolean {
 }
 
 /**
- * The CLI's retry policy on top of the library's: the library's `limit` counts
- * only attempts that never opened, so a silent stream cut by
- * --inactivity-timeout would reconnect forever; here every failed attempt
- * counts until an event arrives.
+ * The CLI's retry policy on top of the library's: the library's `limit` and
+ * `backoff` count only attempts that never opened, so a silent stream cut by
+ * --inactivity-timeout would reconnect forever at the same pace; here every
+ * failed attempt counts, for the limit and the wait, until an event arrives.
+ * Returns the wait in ms, or false to stop.
  */
-function decide(context: RetryContext, options: CliOptions, method: string, state: RunState): boolean {
+function decide(context: RetryContext, options: CliOptions, method: string, state: RunState): number | false {
   if (!context.willRetry) return false
   // A POST stream (an LLM answer) that ends cleanly is finished: exit
   // instead of re-sending it. Broken streams still resume by id.
@@ -144,7 +222,19 @@ function decide(context: RetryContext, options: CliOptions, method: string, stat
     return false
   }
   if (options.verbose) process.stderr.write(`* reconnect will send Last-Event-ID: ${context.lastEventId === '' ? '(none)' : context.lastEventId}\n`)
-  return true
+  return backoffDelay(state.reconnectionTime(), state.failures, context.delay)
+}
+
+/**
+ * The wait before the next attempt after `failures` failed ones in a row: the
+ * reconnection time doubled per failure after the first, capped (a server's
+ * longer `retry:` still wins), never shorter than the library's own wait (a
+ * `Retry-After`), plus up to 20 % jitter so many clients do not come back in step.
+ */
+function backoffDelay(reconnectionTime: number, failures: number, libraryDelay: number): number {
+  const grown = Math.min(reconnectionTime * BACKOFF.factor ** Math.max(0, failures - 1), BACKOFF.maxDelay)
+  const delay = Math.max(reconnectionTime, grown, libraryDelay)
+  return Math.round(delay + delay * BACKOFF.jitter * Math.random())
 }
 
 /** The server ended the stream: no status to blame, no exception. */
@@ -184,6 +274,7 @@ function run(options: CliOptions, init: EventSourceInit, state: RunState): Promi
       return
     }
     status('dim', `* connecting to ${source.url}`)
+    state.reconnectionTime = () => source.reconnectionTime
 
     let timer: ReturnType<typeof setTimeout> | undefined
     const finish = (code: number): void => {
@@ -254,9 +345,11 @@ function exitCode(event: EventSourceErrorEvent, state: RunState): number {
       return EXIT.status
     case 'content-type':
       return EXIT.contentType
+    // No response within --inactivity-timeout is "no server" too, as
+    // decide() already treats it (--retry covers it): the same code.
     case 'network':
-      return state.opened ? EXIT.failed : EXIT.network
     case 'timeout':
+      return state.opened ? EXIT.failed : EXIT.network
     case 'end':
     case 'overflow':
     case 'aborted':

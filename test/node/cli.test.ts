@@ -352,6 +352,70 @@ describe('request', () => {
     expect(result.stdout).toBe('message  id: 4\na\n\nmessage  id: 4\nb\n\n')
   })
 
+  it('-v shows comments and retry: lines as they arrive, besides the headers; stdout is as without -v', async () => {
+    const { url } = scripted('verbose-body', [
+      {
+        chunks: [': hello there\n', 'retry: 70\nretry: soon\n', 'data: a\n\n', ':\n:keep-alive\n\n', 'data: b\n\n'],
+        end: 'hang',
+      },
+    ])
+    const [verbose, plain] = await Promise.all([runCli(['-v', '-n', '2', url]), runCli(['-n', '2', url])])
+    expectExit(verbose, 0)
+    expectExit(plain, 0)
+    expect(verbose.stdout).toBe(plain.stdout)
+    expect(verbose.stdout).toBe('message\na\n\nmessage\nb\n\n')
+    expect(verbose.stderr).toMatch(/^> GET \/\S* HTTP\/1\.1$/m)
+    expect(verbose.stderr).toMatch(/^> accept: text\/event-stream$/m)
+    expect(verbose.stderr).toMatch(/^< HTTP 200/m)
+    expect(verbose.stderr).toMatch(/^< content-type: text\/event-stream/m)
+    // In the order they came, after the response's headers.
+    const shown = verbose.stderr.split('\n').filter((line) => /^\* (comment|retry)/.test(line))
+    expect(shown).toEqual([
+      '* comment: hello there',
+      '* retry: 70',
+      '* retry: "soon" ignored (not a whole number)',
+      '* comment: ',
+      '* comment: keep-alive',
+    ])
+    expect(verbose.stderr.indexOf('< content-type')).toBeLessThan(verbose.stderr.indexOf('* comment: hello there'))
+    expect(plain.stderr).not.toMatch(/comment|retry:/)
+  })
+
+  it('-v shows no comments from a body that is not an event stream', async () => {
+    const { url } = scripted('verbose-html', [{ headers: { 'Content-Type': 'text/html' }, chunks: [': not a comment\n<p>hi</p>\n'] }])
+    const result = await runCli(['-v', url])
+    expectExit(result, 5)
+    expect(result.stderr).toContain(': not a comment')
+    expect(result.stderr).not.toContain('* comment')
+  })
+
+  it('-v keeps what a redirect changed: reconnects go to the final URL', async () => {
+    const target = scripted('verbose-redirect-target', [
+      { chunks: ['retry: 50\nid: 1\ndata: a\n\n'] },
+      { chunks: ['data: b\n\n'], end: 'hang' },
+    ])
+    const start = scripted('verbose-redirect-start', [{ status: 307, headers: { Location: target.url } }])
+    const result = await runCli(['-v', '--json', '-n', '2', start.url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a', 'b'])
+    expect(await attempts(origin, start.key, { min: 2, timeout: 300 })).toHaveLength(1)
+    expect(await attempts(origin, target.key, { min: 2 })).toHaveLength(2)
+  })
+
+  it('-v with --inactivity-timeout: a silent stream is still cut and resumed, the same events printed', async () => {
+    const { url, key } = scripted('verbose-inactivity', [
+      { chunks: ['retry: 50\nid: 1\ndata: a\n\n'], end: 'hang' },
+      { chunks: [': ping\n', 'id: 2\ndata: b\n\n'], end: 'hang' },
+    ])
+    const result = await runCli(['-v', '--json', '--inactivity-timeout', '300ms', '-n', '2', url])
+    expectExit(result, 0)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a', 'b'])
+    expect(result.stderr).toContain('reconnect will send Last-Event-ID: 1')
+    expect(result.stderr).toMatch(/^\* comment: ping$/m)
+    const requests = await attempts(origin, key, { min: 2, closed: 1 })
+    expect(at(requests, 0).closedByClient).toBe(true)
+  })
+
   it('-d TEXT sends a POST with that body', async () => {
     const { url, key } = scripted('data-text', [{ chunks: ['data: x\n\n'], end: 'hang' }])
     const result = await runCli(['-H', 'Content-Type: application/json', '-d', '{"prompt":"hi"}', '-n', '1', url])
@@ -480,6 +544,53 @@ describe('exit codes', () => {
     expect(lastStderrLine(result)).toMatch(/^eventsource-kit: .*401/)
   })
 
+  it('503 with Retry-After: exit 4, the status, Retry-After and the first lines of the body on stderr', async () => {
+    const lines = Array.from({ length: 14 }, (_, index) => `line ${index + 1}`)
+    const { url, key } = scripted('status-503', [
+      { status: 503, headers: { 'Content-Type': 'text/plain', 'Retry-After': '120' }, chunks: [lines.join('\n')] },
+    ])
+    const result = await runCli([url])
+    expectExit(result, 4)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(/^< HTTP 503 Service Unavailable$/m)
+    expect(result.stderr).toMatch(/^< retry-after: 120$/m)
+    // The first ten lines, then how many were left out.
+    expect(result.stderr).toContain(lines.slice(0, 10).map((line) => `  ${line}\n`).join(''))
+    expect(result.stderr).not.toContain('line 11')
+    expect(result.stderr).toContain('  … (4 more lines)')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: .*503/)
+    // Retry-After is shown, not obeyed: an error status is not retried.
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
+  it('SIGINT (Ctrl-C) while streaming: exit 130 at once', async () => {
+    const { url } = scripted('sigint', [{ chunks: ['data: first\n\n'], end: 'hang' }])
+    const child = spawn(process.execPath, [build.cli, '--json', url], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+    )
+    child.stdout.setEncoding('utf8')
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (text: string) => {
+        stdout += text
+        if (stdout.includes('\n')) resolve()
+      }),
+    )
+    const signalled = performance.now()
+    child.kill('SIGINT')
+    const killer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS)
+    const [code, signal] = await closed
+    clearTimeout(killer)
+    const result = { code, signal, stdout, stderr, ms: performance.now() - signalled }
+    expectExit(result, 130)
+    expect(jsonLines(stdout).map((event) => event.data)).toEqual(['first'])
+    // The open connection and its timers must not keep the process alive.
+    expect(result.ms, describeRun(result)).toBeLessThan(1000)
+  })
+
   it('a wrong Content-Type (text/html): exit 5 with a one-line reason naming the type', async () => {
     const { url } = scripted('wrong-type', [{ headers: { 'Content-Type': 'text/html' }, chunks: ['<p>hi</p>'] }])
     const result = await runCli([url])
@@ -515,6 +626,15 @@ describe('exit codes', () => {
     expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
+  it('a request with a body whose stream broke before any id: exit 1, not re-sent', async () => {
+    const { url, key } = scripted('post-broken', [{ chunks: ['retry: 50\ndata: Hel\n\n', { delay: 100 }], end: 'destroy' }])
+    const result = await runCli(['--json', '-d', '{"prompt":"hi"}', url])
+    expectExit(result, 1)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['Hel'])
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
+  })
+
   it('a refused connection: exit 3 at once, as curl, with a one-line reason', async () => {
     const result = await runCli([`${refusedOrigin}/events`])
     expectExit(result, 3)
@@ -528,6 +648,16 @@ describe('exit codes', () => {
     expectExit(result, 3)
     expect(result.ms).toBeLessThan(2500)
     expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
+  })
+
+  it('no response headers within --inactivity-timeout: exit 3 at once, as for a refused connection', async () => {
+    const { url, key } = scripted('no-headers', [{ delayHeaders: 5000, chunks: ['data: late\n\n'] }])
+    const result = await runCli(['--inactivity-timeout', '300ms', url])
+    expectExit(result, 3)
+    expect(result.ms).toBeLessThan(2500)
+    expect(result.stdout).toBe('')
+    expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
   it('--retry 1 retries a refused connection once, then gives up: exit 6', async () => {
@@ -556,6 +686,46 @@ describe('exit codes', () => {
     expect(lastStderrLine(result)).toMatch(/^eventsource-kit: /)
     // One that opened and broke, then two resets: three failures.
     expect(await attempts(origin, key, { min: 4, timeout: 500 })).toHaveLength(3)
+  })
+
+  it('a stream that opens and then goes silent, again and again: the waits double, and --retry-limit stops it (exit 6)', async () => {
+    // Every attempt opens (200, text/event-stream); only the first sends an
+    // event. The library resets its backoff whenever a stream opens, so the
+    // growth here is the CLI's own: failures in a row since the last event.
+    const base = 150
+    const { url, key } = scripted('backoff-opened', {
+      attempts: [{ chunks: [`retry: ${base}\nid: 1\ndata: a\n\n`], end: 'hang' }],
+      then: { chunks: [], end: 'hang' },
+    })
+    const result = await runCli(['--json', '--inactivity-timeout', '200ms', '--retry-limit', '4', url])
+    expectExit(result, 6)
+    expect(jsonLines(result.stdout).map((event) => event.data)).toEqual(['a'])
+    // Four failed attempts (the one that printed an event, then three silent
+    // ones), each cut by the inactivity timeout, and no fifth.
+    const requests = await attempts(origin, key, { min: 5, closed: 4, timeout: 500 })
+    expect(requests).toHaveLength(4)
+    // The wait is the server's view: from the client dropping one attempt to
+    // its next request. Expected: base × 2^n, plus up to 20 % jitter.
+    const waits = requests.slice(1).map((request, index) => request.receivedAt - (at(requests, index).closedAt ?? Number.NaN))
+    const context = `waits ${waits.map(Math.round).join(', ')} ms\n${describeRun(result)}`
+    for (const [index, wait] of waits.entries()) {
+      const expected = base * 2 ** index
+      expect(wait, context).toBeGreaterThanOrEqual(expected - 30)
+      expect(wait, context).toBeLessThan(expected * 1.2 + 300)
+    }
+    expect(result.stderr.match(/reconnecting in \d+ ms/g)?.map((line) => Number(/\d+/.exec(line)?.[0]))).toSatisfy(
+      (delays: number[]) => delays.length === 3 && delays.every((delay, index) => delay >= base * 2 ** index && delay <= base * 2 ** index * 1.2),
+    )
+  })
+
+  it("a server's retry: longer than the 30 s cap is still waited in full", async () => {
+    const { url, key } = scripted('retry-above-cap', [{ chunks: ['retry: 40000\ndata: a\n\n'] }])
+    const result = await runCli(['--timeout', '1s', url])
+    expectExit(result, 124)
+    const delay = Number(/reconnecting in (\d+) ms/.exec(result.stderr)?.[1])
+    expect(delay, describeRun(result)).toBeGreaterThanOrEqual(40_000)
+    expect(delay, describeRun(result)).toBeLessThanOrEqual(48_000)
+    expect(await attempts(origin, key, { min: 2, timeout: 300 })).toHaveLength(1)
   })
 
   it('--timeout 300ms: exit 124 when nothing ends the run in time', async () => {
@@ -679,6 +849,9 @@ describe('command line', () => {
     for (const code of [0, 1, 2, 3, 4, 5, 6, 124, 130]) expect(exits).toMatch(new RegExp(`\\n  ${code} +\\S`))
     expect(result.stdout).toMatch(/NO_COLOR/)
     expect(result.stdout).toMatch(/application\/json/)
+    // What -v shows, and the backoff the reconnect tests measure.
+    expect(result.stdout).toMatch(/comments and retry: lines/)
+    expect(result.stdout).toMatch(/doubled[\s\S]*--inactivity-timeout counts\), up to 30 s[\s\S]*20 % jitter/)
     expect(result.stdout).toMatch(/Examples:\n\s+eventsource-kit /)
     expect(result.stderr).toBe('')
   })

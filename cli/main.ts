@@ -13,6 +13,7 @@ import {
   type EventSourceInit,
   type RetryContext,
 } from 'eventsource-kit'
+import { nodeFetch } from 'eventsource-kit/node-transport'
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './args.js'
 import { formatJson, formatReadable, paint, useColor } from './format.js'
 
@@ -119,7 +120,9 @@ async function verboseFetch(input: RequestInfo | URL, init?: RequestInit): Promi
   const lines = [`> ${request.method} ${url.pathname}${url.search} HTTP/1.1`, `> host: ${url.host}`]
   request.headers.forEach((value, name) => lines.push(`> ${name}: ${value}`))
   process.stderr.write(`${lines.join('\n')}\n`)
-  const response = await fetch(input, init)
+  // The transport the CLI uses without -v too (Node's own HTTP stack, the
+  // package's default on Node), so -v shows the same exchange.
+  const response = await nodeFetch(input instanceof URL ? input.href : input, init)
   const received = [`< HTTP ${response.status} ${response.statusText}`.trimEnd()]
   response.headers.forEach((value, name) => received.push(`< ${name}: ${value}`))
   process.stderr.write(`${received.join('\n')}\n`)

@@ -55,7 +55,10 @@ export function privateBuild(label: string): PrivateBuild {
       compilerOptions: {
         outDir: join(dir, 'dist', 'cli'),
         rootDir: join(ROOT, 'cli'),
-        paths: { 'eventsource-kit': [join(dir, 'dist', 'index.d.ts')] },
+        paths: {
+          'eventsource-kit': [join(dir, 'dist', 'index.d.ts')],
+          'eventsource-kit/node-transport': [join(dir, 'dist', 'node-transport', 'index.d.ts')],
+        },
       },
       include: [join(ROOT, 'cli')],
     }),

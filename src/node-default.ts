@@ -14,4 +14,9 @@ import { defaultTransport } from './request.js'
 // library's requests to reach it, as they did when it always used fetch.
 const runtimeFetch = globalThis.fetch
 
-defaultTransport.fetch = (input, init) => (globalThis.fetch === runtimeFetch ? nodeFetch : globalThis.fetch)(input, init)
+// Deno's require() matches the `node` condition, not `deno` (measured with
+// Deno 2.9.5, test/runtimes/package-smoke.ts), and Bun may too: their fetch
+// is their own, and it stays theirs.
+const isNode = !('Deno' in globalThis) && !('Bun' in globalThis)
+
+if (isNode) defaultTransport.fetch = (input, init) => (globalThis.fetch === runtimeFetch ? nodeFetch : globalThis.fetch)(input, init)

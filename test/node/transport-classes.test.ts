@@ -2,8 +2,8 @@
  * `EventSource` and `fetchEvents()` with `fetch: transport` (issue 21)
  * against the scriptable server: a handful of behaviours that go through
  * every part of the transport the model uses (status, headers, url after
- * redirects, the body reader, abort). The whole suite on the transport:
- * `npx vitest run -c vitest.node-transport.config.ts`.
+ * redirects, the body reader, abort). The whole suite runs on the Node
+ * transport, the default on Node, in `npm test` (test/support/transport-setup.ts).
  */
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { EventSource, EventStreamError, fetchEvents } from '../../src/index.js'

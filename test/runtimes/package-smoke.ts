@@ -35,8 +35,10 @@ function npmCli(): string {
  * specifier into `await import(…)` or `require(…)`. The imports happen inside it, in order, so the
  * polyfill check sees the global before and after.
  */
-function smokeFunction(load: (specifier: string) => string): string {
+function smokeFunction(load: (specifier: string) => string, resolve = "''"): string {
   return `async function smoke(url) {
+  // Which file the package's export conditions chose: on Node the entry with the Node transport.
+  const entry = String(${resolve}).split('/').pop()
   const before = globalThis.EventSource
   const { EventSource, fetchEvents } = ${load('eventsource-kit')}
   ${load('eventsource-kit/polyfill')}
@@ -60,14 +62,14 @@ function smokeFunction(load: (specifier: string) => string): string {
     if (event.data !== 'hello') throw new Error('fetchEvents: got ' + JSON.stringify(event.data))
     break
   }
-  return 'smoke ok: polyfill ' + (before === undefined ? 'installed' : 'left the native EventSource')
+  return 'smoke ok: polyfill ' + (before === undefined ? 'installed' : 'left the native EventSource') + (entry === '' ? '' : '; entry ' + entry)
 }
 `
 }
 
 /** A script for Node, Deno and Bun: the URL is its first argument. */
-function smokeScript(load: (specifier: string) => string): string {
-  return `${smokeFunction(load)}
+function smokeScript(load: (specifier: string) => string, resolve: string): string {
+  return `${smokeFunction(load, resolve)}
 const url = typeof Deno === 'undefined' ? process.argv[2] : Deno.args[0]
 smoke(url).then((line) => console.log(line), (error) => { console.error(error); (typeof Deno === 'undefined' ? process : Deno).exit(1) })
 `
@@ -252,8 +254,8 @@ export async function runPackageChecks(options: { log(line: string): void }): Pr
     const project = join(dir, `project-${major}`)
     mkdirSync(project)
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'smoke', private: true, type: 'module' }, null, 2)}\n`)
-    writeFileSync(join(project, 'smoke.mjs'), smokeScript((s) => `await import('${s}')`))
-    writeFileSync(join(project, 'smoke.cjs'), smokeScript((s) => `require('${s}')`))
+    writeFileSync(join(project, 'smoke.mjs'), smokeScript((s) => `await import('${s}')`, "import.meta.resolve('eventsource-kit')"))
+    writeFileSync(join(project, 'smoke.cjs'), smokeScript((s) => `require('${s}')`, "require.resolve('eventsource-kit')"))
     const version = (await versionOf(NODE[major]))?.replace(/^v/, '') ?? '?'
     const installed = await check(`Node ${version}: npm install --engine-strict <tarball> into a new project`, () =>
       run(NODE[major], [npmCli(), 'install', '--engine-strict', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project }),
@@ -263,26 +265,32 @@ export async function runPackageChecks(options: { log(line: string): void }): Pr
 
   const server = await helloServer()
   try {
-    const smoke = (name: string, project: string | undefined, command: string, args: string[]): Promise<boolean> =>
+    // `entry`: the file `eventsource-kit` must resolve to there (index.node.js on Node, whose
+    // `node` condition brings the Node transport; index.js where fetch stays).
+    const smoke = (name: string, project: string | undefined, command: string, args: string[], entry: string): Promise<boolean> =>
       project === undefined
         ? check(name, async () => 'the install above failed')
-        : check(name, async () => {
+        : check(`${name} (${entry})`, async () => {
             const exit = await run(command, [...args, server.url], { cwd: project, timeoutMs: 60_000 })
+            if (exit.code !== 0) return exit
             // Exit code 0 alone would also pass a script that never ran its checks.
-            return exit.code !== 0 || exit.stdout.includes('smoke ok:') ? exit : `exited 0 without "smoke ok": ${exit.stdout}${exit.stderr}`
+            if (!exit.stdout.includes('smoke ok:')) return `exited 0 without "smoke ok": ${exit.stdout}${exit.stderr}`
+            return exit.stdout.includes(`; entry ${entry}\n`) ? undefined : `resolved another entry than ${entry}: ${exit.stdout}`
           })
     for (const major of ['node22', 'node24', 'node26'] as const) {
       const label = `Node ${major.slice(4)}`
-      await smoke(`${label}: import`, projects.get(major), NODE[major], ['smoke.mjs'])
+      await smoke(`${label}: import`, projects.get(major), NODE[major], ['smoke.mjs'], 'index.node.js')
       // require(esm): CommonJS code can require() this ES module package.
-      await smoke(`${label}: require()`, projects.get(major), NODE[major], ['smoke.cjs'])
+      await smoke(`${label}: require()`, projects.get(major), NODE[major], ['smoke.cjs'], 'index.node.js')
     }
     const node24 = projects.get('node24')
-    await smoke('Node 24 --experimental-eventsource: polyfill keeps the native EventSource', node24, NODE.node24, ['--experimental-eventsource', 'smoke.mjs'])
-    await smoke('Deno: import', node24, bin('deno'), ['run', '--allow-net=127.0.0.1', '--no-lock', 'smoke.mjs'])
-    await smoke('Deno: require()', node24, bin('deno'), ['run', '--allow-net=127.0.0.1', '--allow-read', '--no-lock', 'smoke.cjs'])
-    await smoke('Bun: import', node24, bin('bun'), ['smoke.mjs'])
-    await smoke('Bun: require()', node24, bin('bun'), ['smoke.cjs'])
+    await smoke('Node 24 --experimental-eventsource: polyfill keeps the native EventSource', node24, NODE.node24, ['--experimental-eventsource', 'smoke.mjs'], 'index.node.js')
+    await smoke('Deno: import', node24, bin('deno'), ['run', '--allow-net=127.0.0.1', '--no-lock', 'smoke.mjs'], 'index.js')
+    // Deno's require() matches the `node` condition: index.node.js, which leaves Deno's fetch in
+    // place (src/node-default.ts); the smoke's requests then reach the server as on index.js.
+    await smoke('Deno: require()', node24, bin('deno'), ['run', '--allow-net=127.0.0.1', '--allow-read', '--no-lock', 'smoke.cjs'], 'index.node.js')
+    await smoke('Bun: import', node24, bin('bun'), ['smoke.mjs'], 'index.js')
+    await smoke('Bun: require()', node24, bin('bun'), ['smoke.cjs'], 'index.js')
     await check('workerd: a Worker bundled from the tarball (wrangler-style) imports it and streams', async () => {
       if (node24 === undefined) return 'the install above failed'
       writeFileSync(join(node24, 'smoke-worker.mjs'), smokeWorker())

@@ -5,8 +5,13 @@
  * polyfill.node.ts), which the package's `node` export condition chooses
  * after the conditions of Deno, Bun, workers and browsers, which keep `fetch`.
  */
-import { nodeFetch } from './node-transport/index.js'
+import { createNodeTransport } from './node-transport/index.js'
 import { defaultTransport } from './request.js'
+
+// An event stream's body as the light body, which the model reads as it
+// reads a web stream, for less heap per open stream; every other response a
+// real `Response`, for the errors that carry it (NodeTransportOptions.response).
+const transport = createNodeTransport({ response: 'auto' })
 
 // Node's own fetch as it was when this module loaded. A different
 // globalThis.fetch at the time of an attempt was put there by someone (msw's
@@ -19,4 +24,4 @@ const runtimeFetch = globalThis.fetch
 // is their own, and it stays theirs.
 const isNode = !('Deno' in globalThis) && !('Bun' in globalThis)
 
-if (isNode) defaultTransport.fetch = (input, init) => (globalThis.fetch === runtimeFetch ? nodeFetch : globalThis.fetch)(input, init)
+if (isNode) defaultTransport.fetch = (input, init) => (globalThis.fetch === runtimeFetch ? transport : globalThis.fetch)(input, init)

@@ -27,6 +27,7 @@ import { Http2Sessions, type Http2Entry, type TlsOptions } from './http2-session
 import { followRedirect, REDIRECT_STATUS, type RedirectState } from './redirect.js'
 import { extractBody, type RequestBody } from './request-body.js'
 import { ignore } from '../ignore.js'
+import { isEventStream } from '../mime.js'
 
 export type { TlsOptions } from './http2-sessions.js'
 export type { LightBody, LightReader } from './body-stream.js'
@@ -55,9 +56,14 @@ export interface NodeTransportOptions {
    * without the web stream's objects: about 3.4 KiB less heap per open
    * stream (bench/transport-heap.mjs). Not a `Response`: no clone(), no
    * blob()/formData(), no pipeTo on the body.
+   * `'auto'`: `'light'` for a 200 response of type `text/event-stream`,
+   * `'web'` for any other. What this library's EventSource and fetchEvents()
+   * use on Node by default: they read an event stream's body themselves and
+   * never hand it out, while any other response reaches the user on an
+   * error (`error.response`), as a real `Response`.
    * @defaultValue 'web'
    */
-  response?: 'web' | 'light'
+  response?: 'web' | 'light' | 'auto'
 }
 
 /** The response of a transport created with `response: 'light'`. */
@@ -250,7 +256,7 @@ interface Settings {
   tls: TlsOptions
   headersTimeout: number
   bodyTimeout: number
-  response: 'web' | 'light'
+  response: 'web' | 'light' | 'auto'
 }
 
 function openHttp1(wire: WireRequest, settings: Settings): Exchange {
@@ -359,9 +365,10 @@ function sendBody(body: RequestBody | undefined, target: NodeJS.WritableStream, 
 }
 
 /** The head and body of the final hop as a `Response` with fetch's `url` and `redirected`. */
-function toResponse(head: Head, state: RedirectState, signal: AbortSignal | undefined, forgetSignal: () => void, shape: 'web' | 'light'): Response {
+function toResponse(head: Head, state: RedirectState, signal: AbortSignal | undefined, forgetSignal: () => void, option: 'web' | 'light' | 'auto'): Response {
   const headers = new Headers()
   for (let i = 0; i < head.rawHeaders.length; i += 2) headers.append(head.rawHeaders[i] as string, head.rawHeaders[i + 1] as string)
+  const shape = option !== 'auto' ? option : head.status === 200 && isEventStream(headers.get('content-type')) ? 'light' : 'web'
   let body: ReadableStream<Uint8Array> | LightBody | null = null
   if (NULL_BODY_STATUS.has(head.status) || state.method === 'HEAD') {
     head.body.resume()

@@ -20,9 +20,12 @@ const FAST = { initialDelay: 10, maxDelay: 10, jitter: 0 }
 // Both response shapes: a real Response (the default) and `response: 'light'`
 // (a LightResponse, cast to fetch's type as the model would take it).
 const lightFetch = createNodeTransport({ response: 'light' }) as typeof fetch
+// And `response: 'auto'`, the library's default on Node: light for event streams only.
+const autoFetch = createNodeTransport({ response: 'auto' }) as typeof fetch
 describe.each([
   ['nodeFetch', nodeFetch as typeof fetch],
   ['light', lightFetch],
+  ['auto', autoFetch],
 ])('on %s', (_name, transport) => {
 
   describe('EventSource on nodeFetch', () => {
@@ -139,5 +142,20 @@ describe.each([
       expect(at(log, 0).closedByClient).toBe(true)
       await signal(origin, key, 'never')
     })
+  })
+})
+
+describe("response: 'auto'", () => {
+  it('a 200 event stream comes as the light response; any other response as a real Response', async () => {
+    const stream = await autoFetch(scriptUrl(origin, uniqueKey('auto-200'), [{ chunks: ['data: a\n\n'] }]))
+    expect(stream).not.toBeInstanceOf(Response)
+    expect(stream.status).toBe(200)
+    await stream.body?.cancel()
+    const refused = await autoFetch(scriptUrl(origin, uniqueKey('auto-401'), [{ status: 401, chunks: ['no'] }]))
+    expect(refused).toBeInstanceOf(Response)
+    expect(await refused.text()).toBe('no')
+    const html = await autoFetch(scriptUrl(origin, uniqueKey('auto-html'), [{ headers: { 'content-type': 'text/html' }, chunks: ['<p>'] }]))
+    expect(html).toBeInstanceOf(Response)
+    await html.body?.cancel()
   })
 })

@@ -9,7 +9,7 @@
  */
 import http from 'node:http'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
-import { EventSource, fetchEvents } from '../../src/index.node.js'
+import { EventSource, EventStreamError, fetchEvents, type EventSourceErrorEvent } from '../../src/index.node.js'
 import { closeAll, collect, scriptUrl, track, uniqueKey } from '../support/script.js'
 
 const origin = inject('sseOrigin')
@@ -79,5 +79,19 @@ describe('the default transport on Node', () => {
     }
     expect(stub).toHaveBeenCalledTimes(1)
     expect(wire.count).toBe(0)
+  })
+
+  it('an error carries a real Response, headers and all, with its body read into `body`', async () => {
+    const url = scriptUrl(origin, uniqueKey('default-401'), [{ status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }, chunks: ['{"error":"expired"}'] }])
+    const es = track(new EventSource(url, { retry: false }))
+    const error = await new Promise<EventSourceErrorEvent>((resolve) => es.addEventListener('error', resolve))
+    expect(error.response).toBeInstanceOf(Response)
+    expect(error.response?.headers.get('www-authenticate')).toBe('Bearer')
+    expect(error.body).toBe('{"error":"expired"}')
+    const thrown = await (async () => {
+      for await (const _ of fetchEvents(url)) break
+    })().catch((e: unknown) => e)
+    expect(thrown).toBeInstanceOf(EventStreamError)
+    expect((thrown as EventStreamError).response).toBeInstanceOf(Response)
   })
 })

@@ -14,6 +14,8 @@ const require = createRequire(import.meta.url)
 
 // `--plus DIR` (run.mjs) measures another build of this client: DIR/dist/index.js and DIR/dist/lite.js.
 const PLUS = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/index.js`).href : '../dist/index.js'
+// The Node entry (the package's `node` condition): the Node transport as the default, `response: 'auto'`.
+const PLUS_NODE = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/index.node.js`).href : '../dist/index.node.js'
 const PLUS_LITE = process.env.BENCH_PLUS ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/lite.js`).href : '../dist/lite.js'
 const PLUS_TRANSPORT = process.env.BENCH_PLUS
   ? pathToFileURL(`${process.env.BENCH_PLUS}/dist/node-transport/index.js`).href
@@ -22,17 +24,19 @@ const PLUS_TRANSPORT = process.env.BENCH_PLUS
 const BENCH_CA = new URL('../test/node/fixtures/tls-cert.pem', import.meta.url)
 
 /**
- * The Node transport (issue 21) for the `+node` and `+h2` clients: `+node`
- * is `nodeFetch` (HTTP/1.1 to the plain-http bench server); `+h2` is a
- * transport trusting the bench certificate, to the server's TLS port, where
- * ALPN picks HTTP/2 and every stream shares one session.
+ * The Node transport (issue 21) for the `+h2`, `+light` and `floor+node`
+ * clients (the `+node` ones import the Node entry instead, with no `fetch`
+ * option): `node` is `nodeFetch` (HTTP/1.1 to the plain-http bench server);
+ * `h2` is a transport trusting the bench certificate, to the server's TLS
+ * port, where ALPN picks HTTP/2 and every stream shares one session, with
+ * the default's `response: 'auto'`.
  */
 async function transport(kind) {
   const module = await import(PLUS_TRANSPORT)
   if (kind === 'node') return module.nodeFetch
   if (kind === 'light') return module.createNodeTransport({ response: 'light' })
   const { readFileSync } = await import('node:fs')
-  return module.createNodeTransport({ tls: { ca: readFileSync(BENCH_CA) }, ...(kind === 'h2-light' ? { response: 'light' } : {}) })
+  return module.createNodeTransport({ tls: { ca: readFileSync(BENCH_CA) }, response: kind === 'h2-light' ? 'light' : 'auto' })
 }
 
 /** Client names, in the order the table shows them. */
@@ -90,13 +94,13 @@ export const REFERENCE_SCENARIOS = ['small', 'large', 'latency']
 
 /** Notes printed under the table, per client. */
 export const NOTES = {
-  'eventsource-kit': 'EventSource from dist/ (npm run build), onmessage',
-  'eventsource-kit/fetchEvents': 'for await (const event of fetchEvents(url))',
+  'eventsource-kit': "EventSource from dist/index.js (npm run build), on fetch, as in browsers, Deno and Bun and with transport: 'fetch' on Node; onmessage",
+  'eventsource-kit/fetchEvents': 'for await (const event of fetchEvents(url)) from dist/index.js, on fetch',
   'eventsource-kit/lite': 'EventSource of eventsource-kit/lite from dist/ (the browser\'s EventSource, no options), onmessage',
-  'eventsource-kit+node': 'EventSource with `fetch: nodeFetch` (the Node transport, dist/node-transport; HTTP/1.1), onmessage',
-  'eventsource-kit/fetchEvents+node': 'fetchEvents(url, { fetch: nodeFetch }) (the Node transport; HTTP/1.1)',
-  'eventsource-kit+h2': 'EventSource with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
-  'eventsource-kit/fetchEvents+h2': 'fetchEvents() with the Node transport over TLS, HTTP/2 by ALPN: all streams on one session',
+  'eventsource-kit+node': "EventSource as `import 'eventsource-kit'` gives it on Node (dist/index.node.js): the Node transport, the default there; HTTP/1.1, onmessage",
+  'eventsource-kit/fetchEvents+node': "fetchEvents(url) from dist/index.node.js: the Node transport, the default on Node; HTTP/1.1",
+  'eventsource-kit+h2': "EventSource with the Node transport (response: 'auto', as the default) over TLS, HTTP/2 by ALPN: all streams on one session",
+  'eventsource-kit/fetchEvents+h2': "fetchEvents() with the Node transport (response: 'auto', as the default) over TLS, HTTP/2 by ALPN: all streams on one session",
   'eventsource-kit+light': "EventSource with createNodeTransport({ response: 'light' }) (no web stream; HTTP/1.1)",
   'eventsource-kit/fetchEvents+light': "fetchEvents() with createNodeTransport({ response: 'light' }) (HTTP/1.1)",
   'eventsource-kit+h2-light': "EventSource with response: 'light' over HTTP/2, one session",
@@ -168,8 +172,8 @@ function promiseAdapter(run) {
 }
 
 /** `for await` over fetchEvents(), on the given transport (the global fetch when undefined). */
-async function fetchEventsAdapter(fetchImpl) {
-  const { fetchEvents } = await import(PLUS)
+async function fetchEventsAdapter(fetchImpl, entry = PLUS) {
+  const { fetchEvents } = await import(entry)
   const init = fetchImpl === undefined ? {} : { fetch: fetchImpl }
   return promiseAdapter(async (url, on, signal, closed) => {
     for await (const event of fetchEvents(url, { ...init, signal })) {
@@ -190,8 +194,8 @@ const loaders = {
   },
 
   async 'eventsource-kit+node'() {
-    const { EventSource } = await import(PLUS)
-    return eventSourceAdapter(EventSource, { fetch: await transport('node') })
+    const { EventSource } = await import(PLUS_NODE)
+    return eventSourceAdapter(EventSource)
   },
 
   async 'eventsource-kit+h2'() {
@@ -200,7 +204,7 @@ const loaders = {
   },
 
   async 'eventsource-kit/fetchEvents+node'() {
-    return fetchEventsAdapter(await transport('node'))
+    return fetchEventsAdapter(undefined, PLUS_NODE)
   },
 
   async 'eventsource-kit/fetchEvents+h2'() {

@@ -1,7 +1,8 @@
 /**
  * The `share` option (issue 17): the sources of every tab of an origin with
  * the same URL, `withCredentials` and share key hold one network connection
- * between them. Only in the `eventsource-kit/share` entry (share.ts).
+ * between them. Loaded by `import()` (connect.ts) when a source asks for it,
+ * so pages that never share do not load it.
  *
  * The protocol, per key, over a Web Lock and a `BroadcastChannel` of the same
  * name:
@@ -28,12 +29,14 @@
  *   frees the lock, so another tab that still wants the stream takes it over.
  */
 import type { EventSourceMessage } from 'eventsource-parser'
-import { type ChunkEvents, Connection, type ConnectionError, type ConnectionOptions, type ConnectionSink } from './connection.js'
-import { sharing, type SourceConnection } from './connect.js'
-import { watchLifecycle } from './lifecycle.js'
+// What the entry has already (the connection class, the lifecycle, the
+// default delay, ignore()) comes in as arguments or is written out, not
+// imported: an import would make a bundler split those modules into a chunk
+// of their own, which every page then loads as one more file
+// (bench/bundle.mjs: +0.7 kB gzip). The ready-state constants are inlined.
+import type { ChunkEvents, Connection, ConnectionError, ConnectionOptions, ConnectionSink } from './connection.js'
+import type { SourceConnection } from './connect.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import { DEFAULT_RETRY_DELAY } from './retry.js'
-import { ignore } from './ignore.js'
 
 /** What goes over the channel. */
 type Message =
@@ -48,16 +51,24 @@ type Message =
   | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; r: number }
 
 /**
- * Turns the `share` option on for this realm (eventsource-kit/share calls it
- * on import). Where Web Locks or `BroadcastChannel` are missing, sources keep
- * connections of their own.
+ * A source's view of the connection shared under `key` (the `share` option);
+ * connect.ts loads this module by `import()` only where Web Locks and
+ * `BroadcastChannel` exist.
  */
-export function enableSharing(): void {
-  sharing.share = (options, sink, key) =>
-    typeof BroadcastChannel === 'function' && globalThis.navigator?.locks !== undefined
-      ? new SharedSource(`eventsource-kit ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink)
-      : undefined
+export function shareConnection(
+  options: ConnectionOptions,
+  sink: ConnectionSink,
+  key: true | string,
+  connection: typeof Connection,
+  watch: (connection: Connection) => Connection,
+  delay: number,
+): SourceConnection {
+  const lead = (options: ConnectionOptions, sink: ConnectionSink): Connection => watch(new connection(options, sink))
+  return new SharedSource(`eventsource-kit ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink, lead, delay)
 }
+
+/** How the leader makes its connection, under the page's lifecycle, from what the entry lends. */
+type Lead = (options: ConnectionOptions, sink: ConnectionSink) => Connection
 
 /** A realm's hubs by key: sources of one tab share one too. */
 const hubs = new Map<string, Hub>()
@@ -97,30 +108,33 @@ class Hub implements ConnectionSink {
   readonly #options: ConnectionOptions
   readonly #channel: BroadcastChannel
   readonly #abort = new AbortController()
+  readonly #lead: Lead
   #release: (() => void) | undefined
 
-  constructor(name: string, options: ConnectionOptions) {
+  constructor(name: string, options: ConnectionOptions, lead: Lead, delay: number) {
     this.#name = name
     this.#options = options
+    this.#lead = lead
     this.seen = new Cursor(options.lastEventId ?? '')
-    this.reconnectionTime = options.retry?.delay ?? DEFAULT_RETRY_DELAY
+    this.reconnectionTime = delay
     this.#channel = new BroadcastChannel(name)
     this.#channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
     // Held until the hub closes; the browser frees it when the tab goes.
     navigator.locks
-      .request(name, { signal: this.#abort.signal }, () => new Promise<void>((release) => this.#lead(release)))
-      .catch(ignore)
+      .request(name, { signal: this.#abort.signal }, () => new Promise<void>((release) => this.#take(release)))
+      // Aborted when the hub closes first. (Not ignore.js: see the imports.)
+      .catch(() => undefined)
   }
 
   /** This realm got the lock: connect, resuming after the last event it delivered. */
-  #lead(release: () => void): void {
+  #take(release: () => void): void {
     this.#release = release
     // Granted as the last source left: pass it on.
     if (this.sources.size === 0) return release()
     const seen = this.seen
     this.stream = Object.assign(new Cursor(seen.id), seen)
     // Function options (headers, body) run here, in the tab holding the connection.
-    this.connection = watchLifecycle(new Connection({ ...this.#options, lastEventId: seen.id }, this))
+    this.connection = this.#lead({ ...this.#options, lastEventId: seen.id }, this)
     this.connection.start()
   }
 
@@ -228,9 +242,9 @@ class SharedSource implements ChunkEvents, SourceConnection {
   readonly #hub: Hub
   readonly #sink: ConnectionSink
 
-  constructor(name: string, options: ConnectionOptions, sink: ConnectionSink) {
+  constructor(name: string, options: ConnectionOptions, sink: ConnectionSink, lead: Lead, delay: number) {
     let hub = hubs.get(name)
-    if (hub === undefined) hubs.set(name, (hub = new Hub(name, options)))
+    if (hub === undefined) hubs.set(name, (hub = new Hub(name, options, lead, delay)))
     this.#hub = hub
     this.#sink = sink
     this.lastEventId = hub.seen.id

@@ -35,11 +35,11 @@ export interface TabsServer {
   close(): Promise<void>
 }
 
-/** The page's script: the share entry, as `window.ES`. */
+/** The page's script: the main entry (`share` needs no other import), as `window.ES`. */
 async function bundleClient(): Promise<string> {
   const result = await esbuild.build({
     stdin: {
-      contents: `import { EventSource } from ${JSON.stringify(fileURLToPath(new URL('../../src/share.ts', import.meta.url)))}; globalThis.ES = EventSource`,
+      contents: `import { EventSource } from ${JSON.stringify(fileURLToPath(new URL('../../src/index.ts', import.meta.url)))}; globalThis.ES = EventSource`,
       resolveDir: fileURLToPath(new URL('.', import.meta.url)),
       loader: 'ts',
     },

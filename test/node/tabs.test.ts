@@ -3,7 +3,7 @@
 //
 // Real Chromium (playwright-core + @sparticuz/chromium), several pages in ONE browser context, so
 // they share Web Locks and BroadcastChannel as tabs of one origin do; the pages, the library (the
-// `eventsource-kit/share` entry, bundled) and the numbered event streams come from one server
+// main `eventsource-kit` entry, bundled; its lazily imported sharing module is inlined) and the numbered event streams come from one server
 // (test/browser-tabs/server.ts) that logs every request, so each case counts connections.
 // The hand-over figures go into reports/soak.json under `tabs`.
 
@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../wpt-fixtures/run-chromium.js'
 import { startTabsServer, type TabsServer } from '../browser-tabs/server.js'
-import { EventSource } from '../../src/share.js'
+import { EventSource } from '../../src/index.js'
 
 const REPORT = resolve(import.meta.dirname, '..', '..', 'reports', 'soak.json')
 
@@ -466,10 +466,13 @@ describe('share in Node (BroadcastChannel and Web Locks since Node 24.5)', () =>
     const onError = (error: unknown): void => void errors.push(error)
     process.on('uncaughtException', onError)
     try {
+      // Closed before the sharing module is in: nothing of it is made.
       new EventSource(`${server.origin}/events/${key}?total=5`, { share: true }).close()
       await new Promise((r) => setTimeout(r, 300))
       expect(server.stream(key).requests.length).toBe(0)
       expect(errors).toEqual([])
+      const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks
+      if (locks !== undefined) expect(await locks.query()).toEqual({ held: [], pending: [] })
     } finally {
       process.off('uncaughtException', onError)
     }

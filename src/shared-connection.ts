@@ -22,7 +22,13 @@
  *   arrives after the hand-over. A stream without IDs cannot resume: its new
  *   connection numbers on from the last event this hub delivered.
  * - `open` and `error` are posted as they happen; a joining hub asks (`hello`)
- *   and the leader answers `open` when connected. A hand-over is quiet:
+ *   and the leader answers `open` when connected. `open` carries the
+ *   leader's position, to which a hub that has seen no event yet anchors: a
+ *   tab that joined during a quiet spell and then takes the lock resumes
+ *   from the stream's last event ID, not its own empty one (which would
+ *   replay the stream from the server's start, or number a live stream from
+ *   1 while the other tabs drop what they already counted). A hub that takes
+ *   the lock before any `open` reached it still starts from its own. A hand-over is quiet:
  *   sources that are OPEN stay so, and only a failing new connection fires
  *   `error`.
  * - A hub closes with its last source: the leader closes its connection and
@@ -41,7 +47,8 @@ import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 /** What goes over the channel. */
 type Message =
   | { t: 'hello' }
-  | { t: 'open' }
+  /** `open`, with the leader's position: the number its events go on from, the ID it resumes from and the number of the event that set it. */
+  | { t: 'open'; n: number; i: string; a: number }
   /** `error`, its response as status and content type (a Response does not clone). */
   | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
   /**
@@ -163,7 +170,13 @@ class Hub implements ConnectionSink {
     // A stream with an ID resumes after the event that set it; one without
     // starts afresh, after everything this realm has seen.
     stream.n = stream.id === '' ? this.seen.n : stream.at
-    this.#send({ t: 'open' })
+    this.#send(this.#opened())
+  }
+
+  /** `open`, with where this leader's stream is. */
+  #opened(): Message {
+    const stream = this.stream as Cursor
+    return { t: 'open', n: stream.n, i: stream.id, a: stream.at }
   }
 
   dispatch(chunk: ChunkEvents): Promise<void> | undefined {
@@ -206,13 +219,16 @@ class Hub implements ConnectionSink {
   /** A report, from the channel or this realm's own connection: deliver what is new. */
   #receive(message: Message): Promise<void> | undefined {
     if (message.t === 'hello') {
-      if (this.connection?.readyState === OPEN) this.#send({ t: 'open' })
+      if (this.connection?.readyState === OPEN) this.#send(this.#opened())
       return undefined
     }
+    const seen = this.seen
+    // Nothing seen yet: the leader's position is this hub's, so that, leading
+    // next, it resumes where the stream is and numbers as every tab does.
+    if (message.t === 'open' && seen.n === 0) Object.assign(seen, { n: message.n, id: message.i, at: message.a })
     let fresh: Array<EventSourceMessage | string> | undefined
     if (message.t === 'events') {
       const { p: pending, i: id } = message
-      const seen = this.seen
       fresh = []
       let n = message.k
       for (let index = 0; index < pending.length; index += 2, n++) {

@@ -54,10 +54,10 @@ async function bundleClient(): Promise<string> {
 }
 
 /**
- * `/events/<key>?total=&batch=&every=&idEvery=&end=&retry=&gated`: events `n` (data `n`; id `n`
+ * `/events/<key>?total=&batch=&every=&idEvery=&end=&retry=&gated&holdAt=`: events `n` (data `n`; id `n`
  * when `idEvery` divides it, default every event) from
  * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
- * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`.
+ * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`; `holdAt=N` (with `batch=1`) does after event N.
  */
 export async function startTabsServer(): Promise<TabsServer> {
   const client = await bundleClient()
@@ -97,8 +97,11 @@ export async function startTabsServer(): Promise<TabsServer> {
     })
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
     res.write(url.searchParams.has('retry') ? `retry: ${url.searchParams.get('retry')}\n\n` : ': hi\n\n')
+    const holdAt = url.searchParams.has('holdAt') ? q('holdAt', 0) : undefined
     const pump = (): void => {
       if (res.destroyed) return
+      // Quiet after event `holdAt` until release(key), in every response.
+      if (next === (holdAt as number) + 1 && !s.released) return void s.waiters.push(pump)
       let text = ''
       for (let i = 0; i < batch && next <= total; i++, next++) text += `${next % idEvery === 0 ? `id: ${next}\n` : ''}data: ${next}\n\n`
       if (text !== '') {

@@ -190,6 +190,43 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
     }
   }, 60_000)
 
+  it('a brand-new tab that becomes leader before any event reached it resumes from the stream\'s position (the leader\'s open carries it): Last-Event-ID of the last event sent, nothing resent, nothing lost', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'anchor'
+      // Events 1–20, then quiet until release: the tabs that join then see no numbered event.
+      const url = `/events/${key}?total=40&batch=1&every=10&holdAt=20`
+      const a = await newTab(context, 'anchor-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      await until('a has 20 events', async () => (await record(a, 'a')).data.length === 20)
+      // b queues for the lock first, so it leads next; c follows it.
+      const b = await newTab(context, 'anchor-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b OPEN', async () => (await record(b, 'a')).readyState === 1)
+      const c = await newTab(context, 'anchor-c')
+      await openSource(c, 'a', url, 'c', { share: true })
+      await until('c OPEN', async () => (await record(c, 'a')).readyState === 1)
+      expect((await record(b, 'a')).data).toEqual([])
+      await a.close()
+      const stream = server.stream(key)
+      await until('b took over', () => stream.requests.length === 2)
+      expect(stream.requests[1]?.tab).toBe('b')
+      expect(stream.requests[1]?.lastEventId).toBe('20')
+      server.release(key)
+      await until('b and c have event 40', async () => (await Promise.all([b, c].map((p) => record(p, 'a')))).every((r) => r.data.at(-1) === 40))
+      await new Promise((r) => setTimeout(r, 200))
+      for (const page of [b, c]) {
+        const rec = await record(page, 'a')
+        expect(rec.data).toEqual(range(21, 40))
+        expect(rec.bad).toBe(0)
+        expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open'])
+      }
+      expect(stream.requests.length).toBe(2)
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
   it('the leader tab closed, navigated away or crashed 20 times during a 10 000-event stream: surviving tabs lose, duplicate and reorder nothing; each hand-over is one request with Last-Event-ID', async () => {
     const context = await browser.newContext()
     const started = Date.now()

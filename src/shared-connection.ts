@@ -113,10 +113,13 @@ class Hub implements ConnectionSink {
   reconnectionTime: number
   readonly #name: string
   readonly #options: ConnectionOptions
-  readonly #channel: BroadcastChannel
-  readonly #abort = new AbortController()
   readonly #lead: Lead
+  // Of the current join: made anew when the page comes back from the back/forward cache.
+  #channel!: BroadcastChannel
+  #abort!: AbortController
   #release: (() => void) | undefined
+  /** In the back/forward cache: out of the channel and the lock. */
+  #away = false
 
   constructor(name: string, options: ConnectionOptions, lead: Lead, delay: number) {
     this.#name = name
@@ -124,13 +127,55 @@ class Hub implements ConnectionSink {
     this.#lead = lead
     this.seen = new Cursor(options.lastEventId ?? '')
     this.reconnectionTime = delay
-    this.#channel = new BroadcastChannel(name)
-    this.#channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
-    // Held until the hub closes; the browser frees it when the tab goes.
+    this.#join()
+    // Realms without pages (Node, Deno, workers) never fire these.
+    if (typeof addEventListener === 'function') for (const type of ['pagehide', 'pageshow']) addEventListener(type, this.#onPage)
+  }
+
+  /** Listens on the channel and asks for the lock. */
+  #join(): void {
+    const channel = (this.#channel = new BroadcastChannel(this.#name))
+    channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
+    const abort = (this.#abort = new AbortController())
+    // Held until the hub closes or the page is cached; the browser frees it
+    // when the tab goes. A grant that comes after its join was given up (a
+    // race with the abort) is passed on at once.
     navigator.locks
-      .request(name, { signal: this.#abort.signal }, () => new Promise<void>((release) => this.#take(release)))
+      .request(this.#name, { signal: abort.signal }, () => new Promise<void>((release) => (abort.signal.aborted ? release() : this.#take(release))))
       // Aborted when the hub closes first. (Not ignore.js: see the imports.)
       .catch(() => undefined)
+  }
+
+  /** Closes the connection, frees the lock (or stops waiting for it) and leaves the channel. */
+  #part(): void {
+    this.connection?.close()
+    this.connection = undefined
+    this.#release?.()
+    this.#release = undefined
+    this.#abort.abort()
+    this.#channel.close()
+  }
+
+  /**
+   * The back/forward cache (whatwg/html PR #12381: a cached page's stream is
+   * aborted quietly). A cached leader would hold the lock, and with it every
+   * other tab's stream, until it is restored or evicted: so the hub parts,
+   * its sources go CONNECTING without an event and, restored, it joins again
+   * as any hub does, as leader or follower. What it saw stays, so nothing is
+   * delivered twice; what was sent meanwhile it gets only if it leads (it
+   * resumes from its own last event ID).
+   */
+  readonly #onPage = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) return
+    if (event.type === 'pagehide' && !this.#away) {
+      this.#away = true
+      this.#part()
+      for (const source of this.sources) source.away()
+    } else if (event.type === 'pageshow' && this.#away) {
+      this.#away = false
+      this.#join()
+      this.hello()
+    }
   }
 
   /** This realm got the lock: connect, resuming after the last event it delivered. */
@@ -155,10 +200,8 @@ class Hub implements ConnectionSink {
     this.sources.delete(source)
     if (this.sources.size > 0) return
     hubs.delete(this.#name)
-    this.connection?.close()
-    this.#release?.()
-    this.#abort.abort()
-    this.#channel.close()
+    this.#part()
+    if (typeof removeEventListener === 'function') for (const type of ['pagehide', 'pageshow']) removeEventListener(type, this.#onPage)
   }
 
   // The leader's sink: each report goes to the other realms, then here.
@@ -278,6 +321,11 @@ class SharedSource implements ChunkEvents, SourceConnection {
   start(): void {
     this.#hub.sources.add(this)
     setTimeout(() => this.readyState !== CLOSED && this.#hub.hello(), 0)
+  }
+
+  /** The page went into the back/forward cache: CONNECTING, quietly, until the hub is back. */
+  away(): void {
+    if (this.readyState === OPEN) this.readyState = CONNECTING
   }
 
   /** Detaches this source only; the last one of the realm closes the hub. */

@@ -358,6 +358,52 @@ describe('lifecycle (Chromium)', () => {
     }
   }, 30_000)
 
+  it('share, BFCache of the leader tab (pagehide/pageshow with persisted, dispatched, as above): the lock is released and another tab takes over with Last-Event-ID; restored, the tab rejoins as a follower, then leads again when the other goes, with no event twice', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-share'
+      const url = `/events/${key}?total=100000&batch=1&every=20`
+      const a = await newTab(context, 'bfcache-share-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, 'bfcache-share-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has events', async () => (await record(b, 'a')).data.length >= 3)
+      await a.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await until('b took over', () => stream.requests.length === 2, 3000)
+      expect(stream.requests[0]?.closedAt).toBeDefined()
+      expect(stream.requests[1]?.tab).toBe('b')
+      expect(stream.requests[1]?.lastEventId).toMatch(/^\d+$/)
+      const cached = await record(a, 'a')
+      expect(cached.readyState).toBe(0)
+      // In the cache, the page takes nothing from the channel.
+      await new Promise((r) => setTimeout(r, 300))
+      expect((await record(a, 'a')).data.length).toBe(cached.data.length)
+      await a.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await until('a OPEN with new events', async () => {
+        const rec = await record(a, 'a')
+        return rec.readyState === 1 && rec.data.length > cached.data.length + 3
+      })
+      expect(stream.requests.length).toBe(2)
+      await b.close()
+      await until('a took over', () => stream.requests.length === 3, 3000)
+      expect(stream.requests[2]?.tab).toBe('a')
+      const before = (await record(a, 'a')).data.length
+      await until('a has more events', async () => (await record(a, 'a')).data.length > before + 3)
+      const rec = await record(a, 'a')
+      const seen = new Set(rec.data)
+      expect(seen.size).toBe(rec.data.length)
+      expect(rec.data).toEqual([...rec.data].sort((x, y) => x - y))
+      expect(rec.bad).toBe(0)
+      // As an ordinary source: a quiet pause in the cache, one more `open` when back.
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(3)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
   it('online (context.setOffline) while waiting 20 s to reconnect: reconnects at once', async () => {
     const context = await browser.newContext()
     try {

@@ -53,9 +53,10 @@ type Message =
   | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
   /**
    * One chunk's events, numbered from `k`: [message, lastEventId] pairs, the
-   * origin, the last event ID after the chunk and the reconnection time.
+   * origin, the last event ID after the chunk and the number of the event
+   * that set it, and the reconnection time.
    */
-  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; r: number }
+  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
 
 /**
  * A source's view of the connection shared under `key` (the `share` option);
@@ -230,7 +231,7 @@ class Hub implements ConnectionSink {
     for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
     // An `id:` with no event after it moved the ID too.
     stream.step(stream.n, connection.lastEventId)
-    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, r: connection.reconnectionTime })
+    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, a: stream.at, r: connection.reconnectionTime })
   }
 
   queueTask(step: () => void): void {
@@ -279,7 +280,11 @@ class Hub implements ConnectionSink {
         seen.step(n, pending[index + 1] as string)
         fresh.push(pending[index] as EventSourceMessage, pending[index + 1] as string)
       }
-      if (n - 1 === seen.n) seen.step(seen.n, id)
+      // Through the chunk's end: the leader's ID and where it was set are this
+      // hub's. Its own steps date an ID to the first event it saw with it,
+      // wrong when it missed the one that set it (back from the back/forward
+      // cache, or joined mid-stream), and leading it would resume there.
+      if (n - 1 === seen.n) Object.assign(seen, { id, at: message.a })
       this.reconnectionTime = message.r
     }
     const delivering: Array<Promise<void> | undefined> = []

@@ -13,6 +13,9 @@ import { CLOSED } from './ready-state.js'
 export type SourceConnection = Pick<Connection, 'readyState' | 'lastEventId' | 'reconnectionTime' | 'start' | 'close'>
 
 /**
+ * The connection of an `EventSource`: its own, or, with `share`, a stand-in
+ * until the shared one (or, if the module cannot load, its own) replaces it.
+ *
  * @param use - given the connection that replaces the one returned, which
  *   stands in until the sharing module is loaded; starts it
  */

@@ -19,8 +19,11 @@
  *   lock reconnects with the ID of the last event *it* delivered, and what
  *   the server resends is dropped where it was already seen, even in a tab
  *   that saw more than the new leader, or a message of the old leader that
- *   arrives after the hand-over. A stream without IDs cannot resume: its new
- *   connection numbers on from the last event this hub delivered.
+ *   arrives after the hand-over. Each `events` message carries the number of
+ *   the event that set the ID it ends with, so a hub that missed that event
+ *   anchors where the leader does, not to the first event it saw with the
+ *   ID. A stream without IDs cannot resume: its new connection numbers on
+ *   from the last event this hub delivered.
  * - `open` and `error` are posted as they happen; a joining hub asks (`hello`)
  *   and the leader answers `open` when connected. `open` carries the
  *   leader's position, to which a hub that has seen no event yet anchors: a
@@ -28,9 +31,11 @@
  *   from the stream's last event ID, not its own empty one (which would
  *   replay the stream from the server's start, or number a live stream from
  *   1 while the other tabs drop what they already counted). A hub that takes
- *   the lock before any `open` reached it still starts from its own. A hand-over is quiet:
- *   sources that are OPEN stay so, and only a failing new connection fires
- *   `error`.
+ *   the lock before any `open` or event reached it still starts from its
+ *   own. A hand-over is quiet: sources that are OPEN stay so, and only a
+ *   failing new connection fires `error`.
+ * - A page entering the back/forward cache leaves (connection, lock,
+ *   channel) and, restored, joins again (`#onPage`).
  * - A hub closes with its last source: the leader closes its connection and
  *   frees the lock, so another tab that still wants the stream takes it over.
  */

@@ -3,7 +3,8 @@
 //
 // Real Chromium (playwright-core + @sparticuz/chromium), several pages in ONE browser context, so
 // they share Web Locks and BroadcastChannel as tabs of one origin do; the pages, the library (the
-// main `eventsource-kit` entry, bundled; its lazily imported sharing module is inlined) and the numbered event streams come from one server
+// main `eventsource-kit` entry, bundled with code splitting, so the sharing code is a chunk the
+// page fetches by import()) and the numbered event streams come from one server
 // (test/browser-tabs/server.ts) that logs every request, so each case counts connections.
 // The hand-over figures go into reports/soak.json under `tabs`.
 
@@ -129,6 +130,27 @@ function mergeReport(tabs: unknown): void {
 }
 
 describe('share: many tabs, one connection (Chromium, one context)', () => {
+  it('the sharing code is a chunk of its own: a page loads it only when a source asks for share', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'chunk'
+      const url = `/events/${key}?total=100000&batch=1&every=50`
+      const page = await newTab(context, 'chunk')
+      const before = server.chunks.length
+      await openSource(page, 'plain', url, 'p')
+      await until('the plain source OPEN', async () => (await record(page, 'plain')).readyState === 1)
+      expect(server.chunks.length).toBe(before)
+      await openSource(page, 'shared', url, 'p', { share: true })
+      // CONNECTING until the chunk is in, then OPEN from the shared connection.
+      expect((await record(page, 'shared')).readyState).toBe(0)
+      await until('the shared source OPEN', async () => (await record(page, 'shared')).readyState === 1)
+      expect(server.chunks.slice(before)).toEqual([expect.stringMatching(/^\/shared-connection-\w+\.js$/)])
+      expect(server.stream(key).requests.length).toBe(2)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
   it('5 tabs (one with 2 sources) with share: true make 1 request, and every source receives every event', async () => {
     const context = await browser.newContext()
     try {

@@ -101,17 +101,20 @@ export interface EventSourceInit {
    */
   errorBodyLimit?: number
   /**
-   * `EventSource` from `eventsource-kit/share` only (issue 17): share one
-   * network connection with the sources of every tab of this origin that
-   * have the same URL, `withCredentials` and `share` value (`true`, or a
-   * string naming a group). One tab holds it and, when that tab goes, another
-   * takes over, resuming with `Last-Event-ID`. Function options run in the tab
-   * holding it. Without Web Locks or `BroadcastChannel` (Bun), or from the
-   * main entry: an ordinary connection. Default false.
+   * `EventSource` only (issue 17): share one network connection with the
+   * sources of every tab of this origin that have the same URL,
+   * `withCredentials` and `share` value (`true`, or a string naming a
+   * group). One tab holds it and, when that tab goes, another takes over,
+   * resuming with `Last-Event-ID`. Function options run in the tab holding
+   * it. The sharing code is loaded by `import()` with the first such source;
+   * until it is in, the source is CONNECTING. Without Web Locks or
+   * `BroadcastChannel` (Node 22, Bun, old browsers), or if that code cannot
+   * be loaded: an ordinary connection. Not in `eventsource-kit/lite`.
+   * Default false.
    *
    * @example
    * ```ts
-   * import { EventSource } from 'eventsource-kit/share'
+   * import { EventSource } from 'eventsource-kit'
    * const source = new EventSource('/events', { share: true })
    * ```
    */
@@ -176,7 +179,8 @@ export class EventSource<Events extends string = string> extends EventTarget {
 
   readonly #url: string
   readonly #withCredentials: boolean
-  readonly #connection: SourceConnection
+  /** With `share`, replaced once the sharing code is loaded (connect.ts). */
+  #connection: SourceConnection
   readonly #sink: EventSink
 
   /**
@@ -208,7 +212,9 @@ export class EventSource<Events extends string = string> extends EventTarget {
     }
     this.#withCredentials = connectionOptions.withCredentials
     this.#sink = new EventSink(this)
-    this.#connection = connect(connectionOptions, this.#sink, options.share, options.pauseWhenHidden) // issue 17
+    this.#connection = connect(connectionOptions, this.#sink, options.share, options.pauseWhenHidden, (connection) =>
+      (this.#connection = connection).start(),
+    ) // issue 17
 
     const signal = options.signal
     if (signal?.aborted) {

@@ -1,20 +1,9 @@
 /**
- * `eventsource-kit/share`: the full entry, with the `share` option working
- * (issue 17). Its code is here rather than in every full bundle.
+ * `eventsource-kit/share`: kept so that imports of it go on working. It is
+ * the full entry: `share` now works from `eventsource-kit` itself, which
+ * loads the sharing code when a source asks for it (issue 17).
  *
- * @example
- * ```ts
- * import { EventSource } from 'eventsource-kit/share'
- *
- * // Every tab of this origin with this URL shares one connection.
- * const source = new EventSource('/events', { share: true })
- * source.onmessage = (event) => console.log(event.data)
- * ```
- *
+ * @deprecated Import from `eventsource-kit`; the option is the same.
  * @packageDocumentation
  */
-import { enableSharing } from './shared-connection.js'
-
-enableSharing()
-
 export * from './index.js'

@@ -1,7 +1,8 @@
 /**
  * The `share` option (issue 17): the sources of every tab of an origin with
  * the same URL, `withCredentials` and share key hold one network connection
- * between them. Only in the `eventsource-kit/share` entry (share.ts).
+ * between them. Loaded by `import()` (connect.ts) when a source asks for it,
+ * so pages that never share do not load it.
  *
  * The protocol, per key, over a Web Lock and a `BroadcastChannel` of the same
  * name:
@@ -18,46 +19,69 @@
  *   lock reconnects with the ID of the last event *it* delivered, and what
  *   the server resends is dropped where it was already seen, even in a tab
  *   that saw more than the new leader, or a message of the old leader that
- *   arrives after the hand-over. A stream without IDs cannot resume: its new
- *   connection numbers on from the last event this hub delivered.
+ *   arrives after the hand-over. Each `events` message carries the number of
+ *   the event that set the ID it ends with, so a hub that missed that event
+ *   anchors where the leader does, not to the first event it saw with the
+ *   ID. A stream without IDs cannot resume: its new connection numbers on
+ *   from the last event this hub delivered.
  * - `open` and `error` are posted as they happen; a joining hub asks (`hello`)
- *   and the leader answers `open` when connected. A hand-over is quiet:
- *   sources that are OPEN stay so, and only a failing new connection fires
- *   `error`.
+ *   and the leader answers `open` when connected. `open` carries the
+ *   leader's position, to which a hub that has seen no event yet anchors: a
+ *   tab that joined during a quiet spell and then takes the lock resumes
+ *   from the stream's last event ID, not its own empty one (which would
+ *   replay the stream from the server's start, or number a live stream from
+ *   1 while the other tabs drop what they already counted). A hub that takes
+ *   the lock before any `open` or event reached it still starts from its
+ *   own. A hand-over is quiet: sources that are OPEN stay so, and only a
+ *   failing new connection fires `error`.
+ * - A page entering the back/forward cache leaves (connection, lock,
+ *   channel) and, restored, joins again (`#onPage`).
  * - A hub closes with its last source: the leader closes its connection and
  *   frees the lock, so another tab that still wants the stream takes it over.
  */
 import type { EventSourceMessage } from 'eventsource-parser'
-import { type ChunkEvents, Connection, type ConnectionError, type ConnectionOptions, type ConnectionSink } from './connection.js'
-import { sharing, type SourceConnection } from './connect.js'
-import { watchLifecycle } from './lifecycle.js'
+// What the entry has already (the connection class, the lifecycle, the
+// default delay, ignore()) comes in as arguments or is written out, not
+// imported: an import would make a bundler split those modules into a chunk
+// of their own, which every page then loads as one more file
+// (bench/bundle.mjs: +0.7 kB gzip). The ready-state constants are inlined.
+import type { ChunkEvents, Connection, ConnectionError, ConnectionOptions, ConnectionSink } from './connection.js'
+import type { SourceConnection } from './connect.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
-import { DEFAULT_RETRY_DELAY } from './retry.js'
-import { ignore } from './ignore.js'
 
 /** What goes over the channel. */
 type Message =
   | { t: 'hello' }
-  | { t: 'open' }
+  /** `open`, with the leader's position: the number its events go on from, the ID it resumes from and the number of the event that set it. */
+  | { t: 'open'; n: number; i: string; a: number }
   /** `error`, its response as status and content type (a Response does not clone). */
   | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
   /**
    * One chunk's events, numbered from `k`: [message, lastEventId] pairs, the
-   * origin, the last event ID after the chunk and the reconnection time.
+   * origin, the last event ID after the chunk and the number of the event
+   * that set it, and the reconnection time.
    */
-  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; r: number }
+  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
 
 /**
- * Turns the `share` option on for this realm (eventsource-kit/share calls it
- * on import). Where Web Locks or `BroadcastChannel` are missing, sources keep
- * connections of their own.
+ * A source's view of the connection shared under `key` (the `share` option);
+ * connect.ts loads this module by `import()` only where Web Locks and
+ * `BroadcastChannel` exist.
  */
-export function enableSharing(): void {
-  sharing.share = (options, sink, key) =>
-    typeof BroadcastChannel === 'function' && globalThis.navigator?.locks !== undefined
-      ? new SharedSource(`eventsource-kit ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink)
-      : undefined
+export function shareConnection(
+  options: ConnectionOptions,
+  sink: ConnectionSink,
+  key: true | string,
+  connection: typeof Connection,
+  watch: (connection: Connection) => Connection,
+  delay: number,
+): SourceConnection {
+  const lead = (options: ConnectionOptions, sink: ConnectionSink): Connection => watch(new connection(options, sink))
+  return new SharedSource(`eventsource-kit ${JSON.stringify([options.url, options.withCredentials, key])}`, options, sink, lead, delay)
 }
+
+/** How the leader makes its connection, under the page's lifecycle, from what the entry lends. */
+type Lead = (options: ConnectionOptions, sink: ConnectionSink) => Connection
 
 /** A realm's hubs by key: sources of one tab share one too. */
 const hubs = new Map<string, Hub>()
@@ -95,32 +119,80 @@ class Hub implements ConnectionSink {
   reconnectionTime: number
   readonly #name: string
   readonly #options: ConnectionOptions
-  readonly #channel: BroadcastChannel
-  readonly #abort = new AbortController()
+  readonly #lead: Lead
+  // Of the current join: made anew when the page comes back from the back/forward cache.
+  #channel!: BroadcastChannel
+  #abort!: AbortController
   #release: (() => void) | undefined
+  /** In the back/forward cache: out of the channel and the lock. */
+  #away = false
 
-  constructor(name: string, options: ConnectionOptions) {
+  constructor(name: string, options: ConnectionOptions, lead: Lead, delay: number) {
     this.#name = name
     this.#options = options
+    this.#lead = lead
     this.seen = new Cursor(options.lastEventId ?? '')
-    this.reconnectionTime = options.retry?.delay ?? DEFAULT_RETRY_DELAY
-    this.#channel = new BroadcastChannel(name)
-    this.#channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
-    // Held until the hub closes; the browser frees it when the tab goes.
+    this.reconnectionTime = delay
+    this.#join()
+    // Realms without pages (Node, Deno, workers) never fire these.
+    if (typeof addEventListener === 'function') for (const type of ['pagehide', 'pageshow']) addEventListener(type, this.#onPage)
+  }
+
+  /** Listens on the channel and asks for the lock. */
+  #join(): void {
+    const channel = (this.#channel = new BroadcastChannel(this.#name))
+    channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
+    const abort = (this.#abort = new AbortController())
+    // Held until the hub closes or the page is cached; the browser frees it
+    // when the tab goes. A grant that comes after its join was given up (a
+    // race with the abort) is passed on at once.
     navigator.locks
-      .request(name, { signal: this.#abort.signal }, () => new Promise<void>((release) => this.#lead(release)))
-      .catch(ignore)
+      .request(this.#name, { signal: abort.signal }, () => new Promise<void>((release) => (abort.signal.aborted ? release() : this.#take(release))))
+      // Aborted when the hub closes first. (Not ignore.js: see the imports.)
+      .catch(() => undefined)
+  }
+
+  /** Closes the connection, frees the lock (or stops waiting for it) and leaves the channel. */
+  #part(): void {
+    this.connection?.close()
+    this.connection = undefined
+    this.#release?.()
+    this.#release = undefined
+    this.#abort.abort()
+    this.#channel.close()
+  }
+
+  /**
+   * The back/forward cache (whatwg/html PR #12381: a cached page's stream is
+   * aborted quietly). A cached leader would hold the lock, and with it every
+   * other tab's stream, until it is restored or evicted: so the hub parts,
+   * its sources go CONNECTING without an event and, restored, it joins again
+   * as any hub does, as leader or follower. What it saw stays, so nothing is
+   * delivered twice; what was sent meanwhile it gets only if it leads (it
+   * resumes from its own last event ID).
+   */
+  readonly #onPage = (event: Event): void => {
+    if (!(event as PageTransitionEvent).persisted) return
+    if (event.type === 'pagehide' && !this.#away) {
+      this.#away = true
+      this.#part()
+      for (const source of this.sources) source.away()
+    } else if (event.type === 'pageshow' && this.#away) {
+      this.#away = false
+      this.#join()
+      this.hello()
+    }
   }
 
   /** This realm got the lock: connect, resuming after the last event it delivered. */
-  #lead(release: () => void): void {
+  #take(release: () => void): void {
     this.#release = release
     // Granted as the last source left: pass it on.
     if (this.sources.size === 0) return release()
     const seen = this.seen
     this.stream = Object.assign(new Cursor(seen.id), seen)
     // Function options (headers, body) run here, in the tab holding the connection.
-    this.connection = watchLifecycle(new Connection({ ...this.#options, lastEventId: seen.id }, this))
+    this.connection = this.#lead({ ...this.#options, lastEventId: seen.id }, this)
     this.connection.start()
   }
 
@@ -134,10 +206,8 @@ class Hub implements ConnectionSink {
     this.sources.delete(source)
     if (this.sources.size > 0) return
     hubs.delete(this.#name)
-    this.connection?.close()
-    this.#release?.()
-    this.#abort.abort()
-    this.#channel.close()
+    this.#part()
+    if (typeof removeEventListener === 'function') for (const type of ['pagehide', 'pageshow']) removeEventListener(type, this.#onPage)
   }
 
   // The leader's sink: each report goes to the other realms, then here.
@@ -149,7 +219,13 @@ class Hub implements ConnectionSink {
     // A stream with an ID resumes after the event that set it; one without
     // starts afresh, after everything this realm has seen.
     stream.n = stream.id === '' ? this.seen.n : stream.at
-    this.#send({ t: 'open' })
+    this.#send(this.#opened())
+  }
+
+  /** `open`, with where this leader's stream is. */
+  #opened(): Message {
+    const stream = this.stream as Cursor
+    return { t: 'open', n: stream.n, i: stream.id, a: stream.at }
   }
 
   dispatch(chunk: ChunkEvents): Promise<void> | undefined {
@@ -160,7 +236,7 @@ class Hub implements ConnectionSink {
     for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
     // An `id:` with no event after it moved the ID too.
     stream.step(stream.n, connection.lastEventId)
-    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, r: connection.reconnectionTime })
+    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, a: stream.at, r: connection.reconnectionTime })
   }
 
   queueTask(step: () => void): void {
@@ -192,13 +268,16 @@ class Hub implements ConnectionSink {
   /** A report, from the channel or this realm's own connection: deliver what is new. */
   #receive(message: Message): Promise<void> | undefined {
     if (message.t === 'hello') {
-      if (this.connection?.readyState === OPEN) this.#send({ t: 'open' })
+      if (this.connection?.readyState === OPEN) this.#send(this.#opened())
       return undefined
     }
+    const seen = this.seen
+    // Nothing seen yet: the leader's position is this hub's, so that, leading
+    // next, it resumes where the stream is and numbers as every tab does.
+    if (message.t === 'open' && seen.n === 0) Object.assign(seen, { n: message.n, id: message.i, at: message.a })
     let fresh: Array<EventSourceMessage | string> | undefined
     if (message.t === 'events') {
       const { p: pending, i: id } = message
-      const seen = this.seen
       fresh = []
       let n = message.k
       for (let index = 0; index < pending.length; index += 2, n++) {
@@ -206,7 +285,11 @@ class Hub implements ConnectionSink {
         seen.step(n, pending[index + 1] as string)
         fresh.push(pending[index] as EventSourceMessage, pending[index + 1] as string)
       }
-      if (n - 1 === seen.n) seen.step(seen.n, id)
+      // Through the chunk's end: the leader's ID and where it was set are this
+      // hub's. Its own steps date an ID to the first event it saw with it,
+      // wrong when it missed the one that set it (back from the back/forward
+      // cache, or joined mid-stream), and leading it would resume there.
+      if (n - 1 === seen.n) Object.assign(seen, { id, at: message.a })
       this.reconnectionTime = message.r
     }
     const delivering: Array<Promise<void> | undefined> = []
@@ -228,9 +311,9 @@ class SharedSource implements ChunkEvents, SourceConnection {
   readonly #hub: Hub
   readonly #sink: ConnectionSink
 
-  constructor(name: string, options: ConnectionOptions, sink: ConnectionSink) {
+  constructor(name: string, options: ConnectionOptions, sink: ConnectionSink, lead: Lead, delay: number) {
     let hub = hubs.get(name)
-    if (hub === undefined) hubs.set(name, (hub = new Hub(name, options)))
+    if (hub === undefined) hubs.set(name, (hub = new Hub(name, options, lead, delay)))
     this.#hub = hub
     this.#sink = sink
     this.lastEventId = hub.seen.id
@@ -248,6 +331,11 @@ class SharedSource implements ChunkEvents, SourceConnection {
   start(): void {
     this.#hub.sources.add(this)
     setTimeout(() => this.readyState !== CLOSED && this.#hub.hello(), 0)
+  }
+
+  /** The page went into the back/forward cache: CONNECTING, quietly, until the hub is back. */
+  away(): void {
+    if (this.readyState === OPEN) this.readyState = CONNECTING
   }
 
   /** Detaches this source only; the last one of the realm closes the hub. */

@@ -3,6 +3,7 @@
 // request (the tab that made it, its Last-Event-ID, when) so a test can count connections.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 
@@ -28,6 +29,8 @@ export interface StreamState {
 
 export interface TabsServer {
   origin: string
+  /** The paths of the scripts other than client.js the pages fetched, in order: its static chunks as a page loads, the sharing chunk when a source asks for it. */
+  chunks: string[]
   page(name: string): string
   stream(key: string): StreamState
   /** Lets `/events/<key>?gated` start sending. */
@@ -35,32 +38,37 @@ export interface TabsServer {
   close(): Promise<void>
 }
 
-/** The page's script: the share entry, as `window.ES`. */
-async function bundleClient(): Promise<string> {
+/**
+ * The page's scripts by path: the main entry (`share` needs no other import),
+ * setting `window.ES`, split as a bundler ships it, so the sharing code is a
+ * chunk of its own that the page fetches by `import()` (`client.js` and
+ * `shared-connection-<hash>.js`; logged in `chunks`).
+ */
+async function bundleClient(): Promise<Map<string, string>> {
+  const outdir = fileURLToPath(new URL('./.client', import.meta.url))
   const result = await esbuild.build({
-    stdin: {
-      contents: `import { EventSource } from ${JSON.stringify(fileURLToPath(new URL('../../src/share.ts', import.meta.url)))}; globalThis.ES = EventSource`,
-      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-      loader: 'ts',
-    },
+    entryPoints: { client: fileURLToPath(new URL('./client-entry.ts', import.meta.url)) },
     bundle: true,
+    splitting: true,
+    outdir,
     write: false,
-    format: 'iife',
+    format: 'esm',
     platform: 'browser',
     target: 'chrome120',
     logLevel: 'silent',
   })
-  return result.outputFiles[0]?.text ?? ''
+  return new Map(result.outputFiles.map((file) => [`/${relative(outdir, file.path)}`, file.text]))
 }
 
 /**
- * `/events/<key>?total=&batch=&every=&idEvery=&end=&retry=&gated`: events `n` (data `n`; id `n`
- * when `idEvery` divides it, default every event) from
+ * `/events/<key>?total=&batch=&every=&idEvery=&ids=&end=&retry=&gated&holdAt=`: events `n` (data `n`; id `n`
+ * when `idEvery` divides it, default every event, or when `ids` (a comma list) names it) from
  * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
- * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`.
+ * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`; `holdAt=N` (with `batch=1`) does after event N.
  */
 export async function startTabsServer(): Promise<TabsServer> {
-  const client = await bundleClient()
+  const scripts = await bundleClient()
+  const chunks: string[] = []
   const streams = new Map<string, StreamState>()
   const state = (key: string): StreamState => {
     let s = streams.get(key)
@@ -70,11 +78,13 @@ export async function startTabsServer(): Promise<TabsServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname.endsWith('.html')) {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><script src="/client.js"></script>')
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><script type="module" src="/client.js"></script>')
       return
     }
-    if (url.pathname === '/client.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(client)
+    const script = scripts.get(url.pathname)
+    if (script !== undefined) {
+      if (url.pathname !== '/client.js') chunks.push(url.pathname)
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' }).end(script)
       return
     }
     const match = /^\/events\/([\w-]+)$/.exec(url.pathname)
@@ -89,6 +99,8 @@ export async function startTabsServer(): Promise<TabsServer> {
     const batch = q('batch', 1)
     const every = q('every', 10)
     const idEvery = q('idEvery', 1)
+    const ids = url.searchParams.has('ids') ? new Set((url.searchParams.get('ids') as string).split(',').map(Number)) : undefined
+    const hasId = (n: number): boolean => (ids === undefined ? n % idEvery === 0 : ids.has(n))
     let next = (header === undefined ? 0 : Number(header)) + 1
     let timer: ReturnType<typeof setTimeout> | undefined
     res.on('close', () => {
@@ -97,10 +109,13 @@ export async function startTabsServer(): Promise<TabsServer> {
     })
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
     res.write(url.searchParams.has('retry') ? `retry: ${url.searchParams.get('retry')}\n\n` : ': hi\n\n')
+    const holdAt = url.searchParams.has('holdAt') ? q('holdAt', 0) : undefined
     const pump = (): void => {
       if (res.destroyed) return
+      // Quiet after event `holdAt` until release(key), in every response.
+      if (next === (holdAt as number) + 1 && !s.released) return void s.waiters.push(pump)
       let text = ''
-      for (let i = 0; i < batch && next <= total; i++, next++) text += `${next % idEvery === 0 ? `id: ${next}\n` : ''}data: ${next}\n\n`
+      for (let i = 0; i < batch && next <= total; i++, next++) text += `${hasId(next) ? `id: ${next}\n` : ''}data: ${next}\n\n`
       if (text !== '') {
         res.write(text)
         s.sent = Math.max(s.sent, next - 1)
@@ -115,6 +130,7 @@ export async function startTabsServer(): Promise<TabsServer> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
     origin,
+    chunks,
     page: (name) => `${origin}/${name}.html`,
     stream: state,
     release(key) {

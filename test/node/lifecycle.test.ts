@@ -13,7 +13,7 @@
 // found on PATH or in /usr/local/bin (the majors the package supports; Node 20 is not one).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { delimiter, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -26,7 +26,10 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const BUILD_DIR = join(ROOT, '.tmp', `lifecycle-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
 // What `import 'eventsource-kit'` gives on Node (its `node` condition: the Node transport), or
 // with TEST_TRANSPORT=fetch the entry that uses fetch (test/support/transport-setup.ts).
-const DIST_ENTRY = join(BUILD_DIR, 'dist', process.env.TEST_TRANSPORT === 'fetch' ? 'index.js' : 'index.node.js')
+const ENTRY_FILE = process.env.TEST_TRANSPORT === 'fetch' ? 'index.js' : 'index.node.js'
+const DIST_ENTRY = join(BUILD_DIR, 'dist', ENTRY_FILE)
+// The same build without the lazily imported sharing module: a chunk that cannot load.
+const NO_CHUNK_ENTRY = join(BUILD_DIR, 'dist-no-chunk', ENTRY_FILE)
 const CHILD_SCRIPT = join(BUILD_DIR, 'child.mjs')
 
 /** How soon after `close()` (or the final error) the process must be gone. */
@@ -96,6 +99,25 @@ switch (scenario) {
     es.onmessage = () => { es.close(); say('closed') }
     break
   }
+  // share: the sharing module (Web Locks and BroadcastChannel, Node 24.5+)
+  // is loaded by import(); its lock and channel must not outlive close().
+  case 'share-close-when-open': {
+    const es = new EventSource(url, { share: true })
+    es.onmessage = () => { es.close(); say('closed') }
+    break
+  }
+  case 'share-close-at-once': {
+    new EventSource(url, { share: true }).close()
+    say('closed')
+    break
+  }
+  // Run against a build without dist/shared-connection.js: the import fails
+  // and the source connects on its own.
+  case 'share-no-chunk': {
+    const es = new EventSource(url, { share: true })
+    es.onmessage = (event) => { say('message ' + event.data); es.close(); say('closed') }
+    break
+  }
   // eventsource-kit/lite: no options, so the server's retry: sets the wait.
   case 'lite-stay-open': {
     const es = new LiteEventSource(url)
@@ -144,8 +166,8 @@ interface Child {
 
 const children = new Set<ChildProcess>()
 
-function runChild(node: string, scenario: string, url: string): Child {
-  const child = spawn(node, [CHILD_SCRIPT, pathToFileURL(DIST_ENTRY).href, scenario, url], {
+function runChild(node: string, scenario: string, url: string, entry = DIST_ENTRY): Child {
+  const child = spawn(node, [CHILD_SCRIPT, pathToFileURL(entry).href, scenario, url], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.add(child)
@@ -234,6 +256,8 @@ beforeAll(() => {
     encoding: 'utf8',
   })
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`)
+  cpSync(join(BUILD_DIR, 'dist'), join(BUILD_DIR, 'dist-no-chunk'), { recursive: true })
+  rmSync(join(BUILD_DIR, 'dist-no-chunk', 'shared-connection.js'))
   writeFileSync(CHILD_SCRIPT, CHILD_SOURCE)
 })
 
@@ -304,6 +328,8 @@ for (const { path: node, version } of NODES) {
         ['failing for good (a 500)', 'fails-for-good', [{ status: 500 }]],
         ['breaking out of fetchEvents', 'fetch-events-break', [{ chunks: ['data: a\n\n', 'data: b\n\n'], end: 'hang' }]],
         ['close() on fromReadableStream(fetch body)', 'from-stream-close', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
+        ['share: close() on an open shared stream', 'share-close-when-open', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
+        ['share: close() before the sharing module is loaded', 'share-close-at-once', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
         ['eventsource-kit/lite: close() on an open stream', 'lite-close-when-open', [{ chunks: ['data: a\n\n'], end: 'hang' }]],
         ['eventsource-kit/lite: close() while waiting 30 s to reconnect', 'lite-close-while-waiting', [{ chunks: ['retry: 30000\ndata: a\n\n'] }]],
         ['eventsource-kit/lite: close() while waiting for response headers', 'lite-close-while-connecting', [{ delayHeaders: 10_000 }]],
@@ -320,6 +346,14 @@ for (const { path: node, version } of NODES) {
           expect(took, `exited ${Math.round(took)} ms after "closed"`).toBeLessThanOrEqual(EXIT_WITHIN_MS)
         })
       }
+    })
+
+    it('share, the sharing module missing from the build (a chunk that cannot load): an ordinary connection, which gets the events', async () => {
+      const url = scriptUrl(origin, uniqueKey('life-share-no-chunk'), [{ chunks: ['data: a\n\n'], end: 'hang' }])
+      const child = runChild(node, 'share-no-chunk', url, NO_CHUNK_ENTRY)
+      await child.line('message a')
+      const exit = await exitWithin(child, EXIT_WITHIN_MS + 4000)
+      expect(exit?.code, child.stderr()).toBe(0)
     })
   })
 }

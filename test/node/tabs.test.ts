@@ -3,7 +3,8 @@
 //
 // Real Chromium (playwright-core + @sparticuz/chromium), several pages in ONE browser context, so
 // they share Web Locks and BroadcastChannel as tabs of one origin do; the pages, the library (the
-// `eventsource-kit/share` entry, bundled) and the numbered event streams come from one server
+// main `eventsource-kit` entry, bundled with code splitting, so the sharing code is a chunk the
+// page fetches by import()) and the numbered event streams come from one server
 // (test/browser-tabs/server.ts) that logs every request, so each case counts connections.
 // The hand-over figures go into reports/soak.json under `tabs`.
 
@@ -13,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../wpt-fixtures/run-chromium.js'
 import { startTabsServer, type TabsServer } from '../browser-tabs/server.js'
-import { EventSource } from '../../src/share.js'
+import { EventSource } from '../../src/index.js'
 
 const REPORT = resolve(import.meta.dirname, '..', '..', 'reports', 'soak.json')
 
@@ -61,10 +62,13 @@ async function openSource(page: Page, id: string, url: string, tab: string, init
       const rec: Shared = { data: [], bad: 0, events: [], es }
       es.onmessage = (event) => {
         rec.data.push(Number(event.data))
-        // With `idEvery`, an event carries the id of the last event that had one.
+        // With `idEvery` or `ids`, an event carries the id of the last event that had one.
         const n = Number(event.data)
-        const every = Number(new URL(url, location.href).searchParams.get('idEvery') ?? 1)
-        if (event.lastEventId !== (n < every ? '' : String(n - (n % every))) || event.origin !== location.origin) rec.bad++
+        const params = new URL(url, location.href).searchParams
+        const every = Number(params.get('idEvery') ?? 1)
+        const ids = params.get('ids')?.split(',').map(Number)
+        const last = ids === undefined ? n - (n % every) : Math.max(0, ...ids.filter((id) => id <= n))
+        if (event.lastEventId !== (last === 0 ? '' : String(last)) || event.origin !== location.origin) rec.bad++
       }
       es.onopen = () => rec.events.push(`open@${Math.round(performance.now())}`)
       es.onerror = (event) => rec.events.push(`error:${event.kind}:${es.readyState}@${Math.round(performance.now())}`)
@@ -126,6 +130,27 @@ function mergeReport(tabs: unknown): void {
 }
 
 describe('share: many tabs, one connection (Chromium, one context)', () => {
+  it('the sharing code is a chunk of its own: a page loads it only when a source asks for share', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'chunk'
+      const url = `/events/${key}?total=100000&batch=1&every=50`
+      const page = await newTab(context, 'chunk')
+      const before = server.chunks.length
+      await openSource(page, 'plain', url, 'p')
+      await until('the plain source OPEN', async () => (await record(page, 'plain')).readyState === 1)
+      expect(server.chunks.length).toBe(before)
+      await openSource(page, 'shared', url, 'p', { share: true })
+      // CONNECTING until the chunk is in, then OPEN from the shared connection.
+      expect((await record(page, 'shared')).readyState).toBe(0)
+      await until('the shared source OPEN', async () => (await record(page, 'shared')).readyState === 1)
+      expect(server.chunks.slice(before)).toEqual([expect.stringMatching(/^\/shared-connection-\w+\.js$/)])
+      expect(server.stream(key).requests.length).toBe(2)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
   it('5 tabs (one with 2 sources) with share: true make 1 request, and every source receives every event', async () => {
     const context = await browser.newContext()
     try {
@@ -185,6 +210,43 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open'])
       expect((await record(c, 'a')).data.length).toBe(closedAt)
       expect(server.stream(key).requests.length).toBe(2)
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
+  it('a brand-new tab that becomes leader before any event reached it resumes from the stream\'s position (the leader\'s open carries it): Last-Event-ID of the last event sent, nothing resent, nothing lost', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'anchor'
+      // Events 1–20, then quiet until release: the tabs that join then see no numbered event.
+      const url = `/events/${key}?total=40&batch=1&every=10&holdAt=20`
+      const a = await newTab(context, 'anchor-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      await until('a has 20 events', async () => (await record(a, 'a')).data.length === 20)
+      // b queues for the lock first, so it leads next; c follows it.
+      const b = await newTab(context, 'anchor-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b OPEN', async () => (await record(b, 'a')).readyState === 1)
+      const c = await newTab(context, 'anchor-c')
+      await openSource(c, 'a', url, 'c', { share: true })
+      await until('c OPEN', async () => (await record(c, 'a')).readyState === 1)
+      expect((await record(b, 'a')).data).toEqual([])
+      await a.close()
+      const stream = server.stream(key)
+      await until('b took over', () => stream.requests.length === 2)
+      expect(stream.requests[1]?.tab).toBe('b')
+      expect(stream.requests[1]?.lastEventId).toBe('20')
+      server.release(key)
+      await until('b and c have event 40', async () => (await Promise.all([b, c].map((p) => record(p, 'a')))).every((r) => r.data.at(-1) === 40))
+      await new Promise((r) => setTimeout(r, 200))
+      for (const page of [b, c]) {
+        const rec = await record(page, 'a')
+        expect(rec.data).toEqual(range(21, 40))
+        expect(rec.bad).toBe(0)
+        expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open'])
+      }
+      expect(stream.requests.length).toBe(2)
     } finally {
       await context.close()
     }
@@ -316,6 +378,57 @@ describe('lifecycle (Chromium)', () => {
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(rec.readyState).toBe(1)
       expect(stream.requests.length).toBe(2)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
+  it('share, BFCache of the leader tab (pagehide/pageshow with persisted, dispatched, as above): the lock is released and another tab takes over with Last-Event-ID; restored, the tab rejoins as a follower, then leads again when the other goes, with no event twice', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-share'
+      // Ids on events 5 and 20 only: b takes over from 5; 20 comes while a is cached, so a learns
+      // of it from a later event and must still resume, when it leads, from event 20's place.
+      const url = `/events/${key}?total=100000&batch=1&every=20&ids=5,20`
+      const a = await newTab(context, 'bfcache-share-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, 'bfcache-share-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has event 6', async () => ((await record(b, 'a')).data.at(-1) ?? 0) >= 6)
+      await a.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await until('b took over', () => stream.requests.length === 2, 3000)
+      expect(stream.requests[0]?.closedAt).toBeDefined()
+      expect(stream.requests[1]?.tab).toBe('b')
+      expect(stream.requests[1]?.lastEventId).toBe('5')
+      const cached = await record(a, 'a')
+      expect(cached.data.at(-1)).toBeLessThan(20)
+      expect(cached.readyState).toBe(0)
+      // In the cache, the page takes nothing from the channel.
+      await new Promise((r) => setTimeout(r, 300))
+      expect((await record(a, 'a')).data.length).toBe(cached.data.length)
+      await until('event 20 sent while a is cached', () => stream.sent > 21, 3000)
+      await a.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await until('a OPEN with new events', async () => {
+        const rec = await record(a, 'a')
+        return rec.readyState === 1 && rec.data.length > cached.data.length + 3
+      })
+      expect(stream.requests.length).toBe(2)
+      await b.close()
+      await until('a took over', () => stream.requests.length === 3, 3000)
+      expect(stream.requests[2]?.tab).toBe('a')
+      expect(stream.requests[2]?.lastEventId).toBe('20')
+      const before = (await record(a, 'a')).data.length
+      await until('a has more events', async () => (await record(a, 'a')).data.length > before + 3)
+      const rec = await record(a, 'a')
+      const seen = new Set(rec.data)
+      expect(seen.size).toBe(rec.data.length)
+      expect(rec.data).toEqual([...rec.data].sort((x, y) => x - y))
+      expect(rec.bad).toBe(0)
+      // As an ordinary source: a quiet pause in the cache, one more `open` when back.
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(3)
     } finally {
       await context.close()
     }
@@ -466,10 +579,13 @@ describe('share in Node (BroadcastChannel and Web Locks since Node 24.5)', () =>
     const onError = (error: unknown): void => void errors.push(error)
     process.on('uncaughtException', onError)
     try {
+      // Closed before the sharing module is in: nothing of it is made.
       new EventSource(`${server.origin}/events/${key}?total=5`, { share: true }).close()
       await new Promise((r) => setTimeout(r, 300))
       expect(server.stream(key).requests.length).toBe(0)
       expect(errors).toEqual([])
+      const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks
+      if (locks !== undefined) expect(await locks.query()).toEqual({ held: [], pending: [] })
     } finally {
       process.off('uncaughtException', onError)
     }

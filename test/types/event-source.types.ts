@@ -146,7 +146,13 @@ export function typeTests(): void {
   // @ts-expect-error — shouldRetry answers boolean or number, not a string
   const badDecision: EventSourceInit = { retry: { shouldRetry: () => 'yes' } }
   type _decision = Expect<Equal<RetryDecision, boolean | number>>
-  void [init, noRetry, badRetry, badDecision]
+  // share (issue 17) from the main entry: true, or a group name.
+  const shared = new EventSource('https://example.com/events', { share: true })
+  const grouped = new EventSource('https://example.com/events', { share: 'prices' })
+  // @ts-expect-error — a group is named by a string, not a number
+  const badShare: EventSourceInit = { share: 1 }
+  type _share = Expect<Equal<EventSourceInit['share'], boolean | string | undefined>>
+  void [init, noRetry, badRetry, badDecision, shared, grouped, badShare]
 
   // fetchEvents yields StreamEvent and takes the same init.
   void (async () => {

@@ -426,7 +426,7 @@ const CHECKS: Record<string, Check[]> = {
       },
     },
   ],
-  'On Node: the native transport (opt-in)': [
+  'On Node: the Node transport': [
     {
       verify(run) {
         expect(run.stopped).toBe(true)

@@ -60,6 +60,9 @@ export function fetchEvents(input: string | URL, init: EventSourceInit = {}): As
 
 type Result = IteratorResult<StreamEvent, void>
 
+/** The queue when nothing is in it. */
+const NONE: ReadonlyArray<EventSourceMessage | string> = []
+
 /** What a call to `next()`, `return()` or `throw()` asked for. */
 const NEXT = 0
 const RETURN = 1
@@ -122,7 +125,13 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   // Events of the current chunk wait here until the loop takes them; the
   // connection does not read the next chunk before the queue is empty. An
   // index rather than shift(): taking an event must stay O(1).
-  readonly #queue: StreamEvent[] = []
+  /**
+   * The events not yet taken, as the connection reports them: [message,
+   * lastEventId] pairs, flat, from `#head` on. Usually the chunk's own array,
+   * adopted rather than copied (the connection refills it only once it is
+   * drained); the StreamEvent is made when `next()` takes it.
+   */
+  #queue: ReadonlyArray<EventSourceMessage | string> = NONE
   #head = 0
   // Calls not answered yet: the oldest, then the others in order. A slot
   // rather than an array for the one an idle stream has (an array that has
@@ -160,20 +169,29 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     // Events handed straight to a waiting call count too: #settle() empties
     // the queue whenever a call finds nothing left in it, so a non-empty
     // queue means no call is waiting beyond this chunk's events.
+    // Hot path: one call per chunk, which hands its events over as they are.
+    // No listener runs in between, so nothing can close the connection
+    // before they are queued.
     dispatch(chunk: ChunkEvents): Promise<void> | undefined {
       const iterator = this.#iterator
       const { pending } = chunk
-      // Hot path: one iteration per event. No listener runs in between, so
-      // nothing can close the connection before the chunk is queued.
-      for (let index = 0; index < pending.length; index += 2) {
-        const message = pending[index] as EventSourceMessage
-        iterator.#queue.push({ type: message.event ?? 'message', data: message.data, lastEventId: pending[index + 1] as string })
+      if (iterator.#head >= iterator.#queue.length) {
+        iterator.#queue = pending
+        iterator.#head = 0
+      } else if (pending !== iterator.#queue) {
+        // Events of another attempt while the loop still takes the ones
+        // before: both, in order. (The connection reads, and so reconnects,
+        // only after a drain, so this is a guard, not a path taken today.)
+        iterator.#queue = iterator.#queue.slice(iterator.#head).concat(pending)
+        iterator.#head = 0
       }
       if (iterator.#waiting !== undefined) iterator.#settle()
-      return iterator.#queue.length > 0 ? new Promise<void>((resolve) => (iterator.#drained = resolve)) : undefined
+      // The next read waits until a next() finds the queue drained, even when
+      // a waiting next() took the last event just now (one read per event
+      // taken, none ahead); unless more calls waited, and #settle drained it.
+      return iterator.#queue !== NONE ? new Promise<void>((resolve) => (iterator.#drained = resolve)) : undefined
     }
 
-    // No listener to wait for: what follows an attempt is decided at once.
     queueTask(step: () => void): void {
       step()
     }
@@ -208,7 +226,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   next(): Promise<Result> {
     // Hot path: an event is waiting and no earlier call is.
     if (this.#head < this.#queue.length && this.#waiting === undefined) {
-      return Promise.resolve({ value: this.#queue[this.#head++] as StreamEvent, done: false })
+      return Promise.resolve({ value: this.#take(), done: false })
     }
     return this.#call(NEXT, undefined)
   }
@@ -265,7 +283,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
         }
         if (this.#head < this.#queue.length) {
           this.#shift()
-          call.resolve({ value: this.#queue[this.#head++] as StreamEvent, done: false })
+          call.resolve({ value: this.#take(), done: false })
           continue
         }
         if (this.#state === DONE) {
@@ -274,7 +292,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
           continue
         }
         // The queue is drained: let the connection read the next chunk.
-        this.#queue.length = 0
+        this.#queue = NONE
         this.#head = 0
         const resume = this.#drained
         this.#drained = undefined
@@ -301,6 +319,15 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     } finally {
       this.#settling = false
     }
+  }
+
+  /** The oldest queued event, made a StreamEvent now: it lives only as long as the loop keeps it. */
+  #take(): StreamEvent {
+    const queue = this.#queue
+    const head = this.#head
+    this.#head = head + 2
+    const message = queue[head] as EventSourceMessage
+    return { type: message.event ?? 'message', data: message.data, lastEventId: queue[head + 1] as string }
   }
 
   /** The oldest waiting call is answered: the next one becomes the oldest. */
@@ -364,7 +391,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     if (this.#sink !== undefined) this.#signal?.removeEventListener('abort', this.#sink)
     this.#sink = undefined
     this.#connection?.close()
-    this.#queue.length = 0
+    this.#queue = NONE
     this.#head = 0
     const resume = this.#drained
     this.#drained = undefined

@@ -381,6 +381,22 @@ describe('reads only as fast as the consumer iterates', () => {
     }
   })
 
+  it('a reconnect while the loop still holds events of the attempt before: every event once, in order', async () => {
+    // The watchdog ends the attempt while the loop sleeps on its first event,
+    // with the second still queued; the reconnect's chunk comes after it.
+    const key = uniqueKey('fe-slow-reconnect')
+    const url = scriptUrl(origin, key, [
+      { chunks: ['retry: 10\nid: 1\ndata: a\n\nid: 2\ndata: b\n\n'], end: 'hang' },
+      { chunks: ['id: 3\ndata: c\n\n'] },
+    ])
+    const seen: string[] = []
+    for await (const event of fetchEvents(url, { inactivityTimeout: 100, retry: { delay: 10 } })) {
+      seen.push(`${event.lastEventId}:${event.data}`)
+      if (seen.length === 1) await delay(400)
+    }
+    expect(seen).toEqual(['1:a', '2:b', '3:c'])
+  })
+
   it('an event handed to a next() that was already waiting still holds the next read back', async () => {
     // Each next() here waits before its chunk arrives, so the event goes
     // straight to it. The async generator queued it first and made the

@@ -152,7 +152,12 @@ export function typeTests(): void {
   // @ts-expect-error — a group is named by a string, not a number
   const badShare: EventSourceInit = { share: 1 }
   type _share = Expect<Equal<EventSourceInit['share'], boolean | string | undefined>>
-  void [init, noRetry, badRetry, badDecision, shared, grouped, badShare]
+  // transport (issue 21): 'auto' (the default) or 'fetch'; a `fetch` option is the other way.
+  const onFetch = new EventSource('https://example.com/events', { transport: 'fetch' })
+  // @ts-expect-error — the Node transport is the default on Node, not a value to ask for
+  const badTransport: EventSourceInit = { transport: 'node' }
+  type _transport = Expect<Equal<EventSourceInit['transport'], 'auto' | 'fetch' | undefined>>
+  void [init, noRetry, badRetry, badDecision, shared, grouped, badShare, onFetch, badTransport]
 
   // fetchEvents yields StreamEvent and takes the same init.
   void (async () => {

@@ -227,7 +227,8 @@ export async function runPackageChecks(options: { log(line: string): void }): Pr
     const [info] = JSON.parse(exit.stdout.slice(exit.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>
     if (info === undefined) return 'npm pack printed no package'
     tarball = join(dir, info.filename)
-    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/polyfill.js', 'dist/polyfill.d.ts']) {
+    const needs = ['dist/index.js', 'dist/index.node.js', 'dist/index.d.ts', 'dist/polyfill.js', 'dist/polyfill.node.js', 'dist/polyfill.d.ts', 'dist/shared-connection.js', 'LICENSE', 'README.md', 'CHANGELOG.md']
+    for (const needed of needs) {
       if (!info.files.some((f) => f.path === needed)) return `the tarball lacks ${needed}`
     }
     return undefined

@@ -65,7 +65,7 @@ export const H2_CLIENTS = ['eventsource-kit+h2', 'eventsource-kit/fetchEvents+h2
  * stream), over HTTP/1.1 and HTTP/2, for the question of what a lighter
  * response interface would save.
  */
-export const LIGHT_CLIENTS = ['eventsource-kit+light', 'eventsource-kit/fetchEvents+light', 'eventsource-kit+h2-light', 'eventsource-kit/fetchEvents+h2-light']
+export const LIGHT_CLIENTS = ['eventsource-kit+light', 'eventsource-kit/fetchEvents+light', 'eventsource-kit+h2-light', 'eventsource-kit/fetchEvents+h2-light', 'floor+light']
 
 /** The clients of the many-streams scenarios (10 000 streams in one process): the library on each transport, and fetch's floor. */
 export const STREAM_CLIENTS = [
@@ -111,6 +111,7 @@ export const NOTES = {
     '@microsoft/fetch-event-source@VERSION is browser-only; run with a minimal shim: globalThis.window = { fetch, setTimeout, clearTimeout }, globalThis.document = { hidden: false, addEventListener() {}, removeEventListener() {} }, and openWhenHidden: true',
   floor: 'fetch + reader + TextDecoder + eventsource-parser@VERSION, no event objects (bench/floor.mjs)',
   'floor+node': 'the floor with nodeFetch for fetch: what the Node transport itself allows',
+  'floor+light': "the floor on createNodeTransport({ response: 'light' }): the least a client on the Node transport and eventsource-parser holds per stream",
   'floor+event':
     'reference: the floor, plus an `Event` subclass carrying the data, dispatched to one listener per message: the least an EventTarget-based client adds (bench/reference.mjs)',
   'floor+for-await':
@@ -134,6 +135,7 @@ export const PACKAGES = {
   'fetch-event-source': '@microsoft/fetch-event-source',
   floor: 'eventsource-parser',
   'floor+node': 'eventsource-parser',
+  'floor+light': 'eventsource-parser',
   'floor+event': 'eventsource-parser',
   'floor+for-await': 'eventsource-parser',
 }
@@ -281,6 +283,12 @@ const loaders = {
   async 'floor+node'() {
     const { floor } = await import('./floor.mjs')
     const fetchImpl = await transport('node')
+    return promiseAdapter((url, on, signal) => floor(url, on.data, signal, fetchImpl))
+  },
+
+  async 'floor+light'() {
+    const { floor } = await import('./floor.mjs')
+    const fetchImpl = await transport('light')
     return promiseAdapter((url, on, signal) => floor(url, on.data, signal, fetchImpl))
   },
 

@@ -177,8 +177,9 @@ type VitestJson = {
 
 /** The test files only Node 24 runs: conformance drives Chromium's own EventSource, the same on
  *  every Node (the WPT cases for this client run per runtime in wpt.suite.ts instead); the soak
- *  takes a minute, and the other majors run the hostile-server and leak suites. */
-const ONCE = ['test/conformance.test.ts', 'test/node/soak.test.ts']
+ *  takes a minute, and the other majors run the hostile-server and leak suites; the compiler's
+ *  verdict is the same on every Node. */
+const ONCE = ['test/conformance.test.ts', 'test/node/soak.test.ts', 'test/node/typecheck.test.ts']
 
 /** What the fetch run leaves out: files in which TEST_TRANSPORT changes nothing, because the
  *  library runs in Chromium (tabs), in child processes of the built package, which choose their
@@ -192,6 +193,7 @@ const TRANSPORT_INDEPENDENT = [
   'test/node/transport-default.test.ts',
   // It runs every client on both transports itself.
   'test/node/soak.test.ts',
+  'test/node/typecheck.test.ts',
 ]
 
 /** `transport`: what the library's requests go through when a test gives no `fetch`

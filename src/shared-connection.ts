@@ -35,7 +35,15 @@
  *   own. A hand-over is quiet: sources that are OPEN stay so, and only a
  *   failing new connection fires `error`.
  * - A page entering the back/forward cache leaves (connection, lock,
- *   channel) and, restored, joins again (`#onPage`).
+ *   channel) and, restored, joins again (`#onPage`), its `hello` carrying
+ *   the number of the last event it delivered. The leader keeps its last
+ *   {@link RING_EVENTS} events (at most {@link RING_DATA} characters of data)
+ *   and answers with those past that number, as one chunk; until the answer
+ *   the restored hub drops what the channel brings, all of which the answer
+ *   holds. When the ring no longer reaches back that far, the restored hub
+ *   does what a plain source restored does: it connects on its own with its
+ *   last event ID and delivers from that connection until it reaches where
+ *   the leader was, then closes it and takes the channel's events again.
  * - A hub closes with its last source: the leader closes its connection and
  *   frees the lock, so another tab that still wants the stream takes it over.
  */
@@ -51,9 +59,17 @@ import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 
 /** What goes over the channel. */
 type Message =
-  | { t: 'hello' }
-  /** `open`, with the leader's position: the number its events go on from, the ID it resumes from and the number of the event that set it. */
-  | { t: 'open'; n: number; i: string; a: number }
+  /** A hub joined; restored from the back/forward cache, with the number of the last event it delivered. */
+  | { t: 'hello'; n?: number }
+  /**
+   * The open leader's answer to a restored hub's hello at `n`: its `open`
+   * (the hub's sources must be OPEN to take the events), the events it holds
+   * past `n`, or `null` when its ring no longer reaches back to `n` (then `l`,
+   * the number of the leader's last event, is where the hub's own catch-up
+   * may stop).
+   */
+  | { t: 'replay'; n: number; o: Opened; e: Events | null; l: number }
+  | Opened
   /** `error`, its response as status and content type (a Response does not clone). */
   | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
   /**
@@ -61,7 +77,21 @@ type Message =
    * origin, the last event ID after the chunk and the number of the event
    * that set it, and the reconnection time.
    */
-  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
+  | Events
+
+/** `open`, with the leader's position: the number its events go on from, the ID it resumes from and the number of the event that set it. */
+type Opened = { t: 'open'; n: number; i: string; a: number }
+
+/** One chunk's events (see {@link Message}). */
+type Events = { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
+
+/**
+ * The bound of the leader's ring, whichever comes first: enough for a tab
+ * cached a few minutes on a busy stream, without a leader holding an
+ * unbounded share of memory for tabs that may never come back.
+ */
+const RING_EVENTS = 1000
+const RING_DATA = 1 << 20
 
 /**
  * A source's view of the connection shared under `key` (the `share` option);
@@ -108,6 +138,16 @@ class Cursor {
   }
 }
 
+/** A chunk of `connection`, numbered on from `stream`, as it goes over the channel. */
+function numbered(stream: Cursor, chunk: ChunkEvents, connection: Connection): Events {
+  const first = stream.n + 1
+  const pending = chunk.pending.slice()
+  for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
+  // An `id:` with no event after it moved the ID too.
+  stream.step(stream.n, connection.lastEventId)
+  return { t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, a: stream.at, r: connection.reconnectionTime }
+}
+
 /** One key's sources in this realm, and the connection while this realm holds the lock. */
 class Hub implements ConnectionSink {
   readonly sources = new Set<SharedSource>()
@@ -126,6 +166,13 @@ class Hub implements ConnectionSink {
   #release: (() => void) | undefined
   /** In the back/forward cache: out of the channel and the lock. */
   #away = false
+  /** The leader's last chunks, oldest first, and their events' data length (the ring's bound). */
+  #ring: Events[] = []
+  #ringData = 0
+  /** Restored, the number it asked the leader for, until the leader's replay comes. */
+  #restored: number | undefined
+  /** Its own connection catching up after a replay the ring could not cover, and where to stop. */
+  #catchUp: { connection: Connection; until: number } | undefined
 
   constructor(name: string, options: ConnectionOptions, lead: Lead, delay: number) {
     this.#name = name
@@ -141,7 +188,7 @@ class Hub implements ConnectionSink {
   /** Listens on the channel and asks for the lock. */
   #join(): void {
     const channel = (this.#channel = new BroadcastChannel(this.#name))
-    channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
+    channel.onmessage = (event: MessageEvent<Message>) => this.#heard(event.data)
     const abort = (this.#abort = new AbortController())
     // Held until the hub closes or the page is cached; the browser frees it
     // when the tab goes. A grant that comes after its join was given up (a
@@ -156,6 +203,11 @@ class Hub implements ConnectionSink {
   #part(): void {
     this.connection?.close()
     this.connection = undefined
+    // What it held was this leadership's: the next leader keeps its own.
+    this.#ring = []
+    this.#ringData = 0
+    this.#restored = undefined
+    this.stopCatchUp()
     this.#release?.()
     this.#release = undefined
     this.#abort.abort()
@@ -168,8 +220,9 @@ class Hub implements ConnectionSink {
    * other tab's stream, until it is restored or evicted: so the hub parts,
    * its sources go CONNECTING without an event and, restored, it joins again
    * as any hub does, as leader or follower. What it saw stays, so nothing is
-   * delivered twice; what was sent meanwhile it gets only if it leads (it
-   * resumes from its own last event ID).
+   * delivered twice; what was sent meanwhile it gets from the leader's ring,
+   * from its own catch-up connection, or, leading, from its own connection
+   * resuming after its last event ID.
    */
   readonly #onPage = (event: Event): void => {
     if (!(event as PageTransitionEvent).persisted) return
@@ -180,6 +233,7 @@ class Hub implements ConnectionSink {
     } else if (event.type === 'pageshow' && this.#away) {
       this.#away = false
       this.#join()
+      this.#restored = this.seen.n
       this.hello()
     }
   }
@@ -189,6 +243,9 @@ class Hub implements ConnectionSink {
     this.#release = release
     // Granted as the last source left: pass it on.
     if (this.sources.size === 0) return release()
+    // Leading, it resumes from its own position: no replay or catch-up needed.
+    this.#restored = undefined
+    this.stopCatchUp()
     const seen = this.seen
     this.stream = Object.assign(new Cursor(seen.id), seen)
     // Function options (headers, body) run here, in the tab holding the connection.
@@ -198,7 +255,7 @@ class Hub implements ConnectionSink {
 
   /** A source joined: tell it whether the stream is open, in a task (as `open` is fired). */
   hello(): void {
-    this.#post({ t: 'hello' })
+    this.#post(this.#restored === undefined ? { t: 'hello' } : { t: 'hello', n: this.#restored })
     this.#receive({ t: 'hello' })
   }
 
@@ -223,20 +280,50 @@ class Hub implements ConnectionSink {
   }
 
   /** `open`, with where this leader's stream is. */
-  #opened(): Message {
+  #opened(): Opened {
     const stream = this.stream as Cursor
     return { t: 'open', n: stream.n, i: stream.id, a: stream.at }
   }
 
   dispatch(chunk: ChunkEvents): Promise<void> | undefined {
+    const events = numbered(this.stream as Cursor, chunk, this.connection as Connection)
+    this.#keep(events)
+    return this.#send(events)
+  }
+
+  /** Into the ring, dropping its oldest chunks past the bound. */
+  #keep(events: Events): void {
+    this.#ring.push(events)
+    for (let index = 0; index < events.p.length; index += 2) this.#ringData += (events.p[index] as EventSourceMessage).data.length
+    let count = this.#ring.reduce((sum, held) => sum + held.p.length / 2, 0)
+    while (this.#ring.length > 0 && (count > RING_EVENTS || this.#ringData > RING_DATA)) {
+      const dropped = this.#ring.shift() as Events
+      count -= dropped.p.length / 2
+      for (let index = 0; index < dropped.p.length; index += 2) this.#ringData -= (dropped.p[index] as EventSourceMessage).data.length
+    }
+  }
+
+  /**
+   * The events the ring holds past `n`, as one chunk (numbered from n + 1,
+   * each once: after a reconnection the ring holds resent numbers twice), or
+   * `null` when it does not reach back to `n`. One chunk, because chunks
+   * delivered in one task would interleave their events.
+   */
+  #replay(n: number): Events | null {
     const stream = this.stream as Cursor
-    const connection = this.connection as Connection
-    const first = stream.n + 1
-    const pending = chunk.pending.slice()
-    for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
-    // An `id:` with no event after it moved the ID too.
-    stream.step(stream.n, connection.lastEventId)
-    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, a: stream.at, r: connection.reconnectionTime })
+    const ring = this.#ring
+    if (n < (ring[0]?.k ?? stream.n + 1) - 1) return null
+    const pending: Array<EventSourceMessage | string> = []
+    let last = n
+    for (const held of ring) {
+      for (let index = 0, at = held.k; index < held.p.length; index += 2, at++) {
+        if (at !== last + 1) continue
+        pending.push(held.p[index] as EventSourceMessage, held.p[index + 1] as string)
+        last = at
+      }
+    }
+    const end = ring.at(-1)
+    return { t: 'events', k: n + 1, p: pending, o: end?.o ?? '', i: stream.id, a: stream.at, r: (this.connection as Connection).reconnectionTime }
   }
 
   queueTask(step: () => void): void {
@@ -265,12 +352,61 @@ class Hub implements ConnectionSink {
     }
   }
 
+  /** A message of another realm. */
+  #heard(message: Message): void {
+    if (message.t === 'hello' && message.n !== undefined && this.connection?.readyState === OPEN) {
+      // Before the `open` that answers every hello: the restored hub, still
+      // waiting for this, would otherwise ask again on that `open`.
+      this.#post({ t: 'replay', n: message.n, o: this.#opened(), e: this.#replay(message.n), l: (this.stream as Cursor).n })
+    }
+    if (message.t === 'replay') return this.#replayed(message)
+    if (message.t === 'events' && (this.#restored !== undefined || this.#catchUp !== undefined)) {
+      // All of it is in the replay, or will come through the catch-up connection.
+      if (this.#catchUp !== undefined) this.#catchUp.until = Math.max(this.#catchUp.until, message.k + message.p.length / 2 - 1)
+      return
+    }
+    // A leader that came after the restored hub's hello never heard it: ask it.
+    if (message.t === 'open' && this.#restored !== undefined) this.hello()
+    void this.#receive(message)
+  }
+
+  /** The leader's answer to this hub's restored hello: deliver it, or catch up alone. */
+  #replayed(message: Extract<Message, { t: 'replay' }>): void {
+    if (message.n !== this.#restored) return
+    this.#restored = undefined
+    void this.#receive(message.o)
+    // Nothing past `n` (this hub saw as much as the leader, or more): the
+    // leader's ID and its place would be older than this hub's own.
+    if (message.e !== null) return void (message.e.p.length > 0 && this.#receive(message.e))
+    // A stream without an ID cannot resume: what it missed is lost, as for a plain source.
+    if (this.seen.id === '' || message.l <= this.seen.n) return
+    const seen = this.seen
+    const sink = new CatchUp(this, Object.assign(new Cursor(seen.id), seen))
+    const connection = this.#lead({ ...this.#options, lastEventId: seen.id }, sink)
+    sink.connection = connection
+    this.#catchUp = { connection, until: message.l }
+    connection.start()
+  }
+
+  /** A chunk of the catch-up connection: delivered as the leader's, and the catch-up ends where the leader is. */
+  caughtUp(events: Events): Promise<void> | undefined {
+    const delivered = this.#receive(events)
+    if (this.#catchUp !== undefined && this.seen.n >= this.#catchUp.until) this.stopCatchUp()
+    return delivered
+  }
+
+  stopCatchUp(): void {
+    this.#catchUp?.connection.close()
+    this.#catchUp = undefined
+  }
+
   /** A report, from the channel or this realm's own connection: deliver what is new. */
   #receive(message: Message): Promise<void> | undefined {
     if (message.t === 'hello') {
       if (this.connection?.readyState === OPEN) this.#send(this.#opened())
       return undefined
     }
+    if (message.t === 'replay') return undefined
     const seen = this.seen
     // Nothing seen yet: the leader's position is this hub's, so that, leading
     // next, it resumes where the stream is and numbers as every tab does.
@@ -296,6 +432,39 @@ class Hub implements ConnectionSink {
     for (const source of this.sources) delivering.push(source.take(message, fresh))
     // The leader reads on once every local source has dispatched the chunk.
     return Promise.all(delivering) as Promise<unknown> as Promise<void>
+  }
+}
+
+/**
+ * The sink of a restored hub's own connection, catching up on what the
+ * leader's ring no longer held: numbered as a leader numbers (from the event
+ * that set the ID it resumes from), delivered as the leader's chunks are.
+ */
+class CatchUp implements ConnectionSink {
+  connection: Connection | undefined
+  readonly #hub: Hub
+  readonly #stream: Cursor
+
+  constructor(hub: Hub, stream: Cursor) {
+    this.#hub = hub
+    this.#stream = stream
+  }
+
+  open(): void {
+    this.#stream.n = this.#stream.at
+  }
+
+  dispatch(chunk: ChunkEvents): Promise<void> | undefined {
+    return this.#hub.caughtUp(numbered(this.#stream, chunk, this.connection as Connection))
+  }
+
+  queueTask(step: () => void): void {
+    setTimeout(step, 0)
+  }
+
+  /** It failed: the hub goes on with the leader's events; what it missed stays missed (README). */
+  error(): void {
+    this.#hub.stopCatchUp()
   }
 }
 

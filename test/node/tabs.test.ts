@@ -434,6 +434,76 @@ describe('lifecycle (Chromium)', () => {
     }
   }, 30_000)
 
+  it('share, BFCache of a follower tab (pagehide/pageshow with persisted, dispatched, as above) while 50+ events flow: restored, it gets exactly the missed events from the leader\'s ring, once and in order, then the live ones, with no request of its own', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-follower'
+      const url = `/events/${key}?total=100000&batch=1&every=10`
+      const a = await newTab(context, 'bfcache-follower-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, 'bfcache-follower-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      const cached = await record(b, 'a')
+      expect(cached.readyState).toBe(0)
+      const last = cached.data.at(-1) as number
+      await until('50 events sent while b is cached', () => stream.sent >= last + 50, 5000)
+      expect((await record(b, 'a')).data).toEqual(cached.data)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      const shownAt = stream.sent
+      await until('b has live events past the restore', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > shownAt + 20)
+      const rec = await record(b, 'a')
+      expect(rec.data).toEqual(range(cached.data[0] as number, rec.data.at(-1) as number))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(rec.readyState).toBe(1)
+      expect(stream.requests.length).toBe(1)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
+  it('share, BFCache of a follower tab (dispatched, as above) while 2 900 events flow, more than the leader\'s ring of 1000: restored, it catches up on its own connection with Last-Event-ID, closes it where the leader is, and goes on with the leader\'s events, none twice or out of order', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-gap'
+      // Every response pauses after event 3000 until release: the catch-up reaches the leader there.
+      const url = `/events/${key}?total=3100&batch=1&every=1&holdAt=3000`
+      const a = await newTab(context, 'bfcache-gap-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, 'bfcache-gap-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      const cached = await record(b, 'a')
+      const last = cached.data.at(-1) as number
+      expect(last).toBeLessThan(1000)
+      await until('a has event 3000', async () => (await record(a, 'a')).data.at(-1) === 3000, 20_000)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await until('b caught up to 3000', async () => (await record(b, 'a')).data.at(-1) === 3000, 10_000)
+      expect(stream.requests.length).toBe(2)
+      expect(stream.requests[1]?.tab).toBe('b')
+      expect(stream.requests[1]?.lastEventId).toBe(String(last))
+      await until('the catch-up closed', () => stream.requests[1]?.closedAt !== undefined, 3000)
+      server.release(key)
+      await until('b has event 3100', async () => (await record(b, 'a')).data.at(-1) === 3100)
+      await new Promise((r) => setTimeout(r, 200))
+      const rec = await record(b, 'a')
+      expect(rec.data).toEqual(range(cached.data[0] as number, 3100))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(2)
+      expect(stream.requests[0]?.closedAt).toBeUndefined()
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
   it('online (context.setOffline) while waiting 20 s to reconnect: reconnects at once', async () => {
     const context = await browser.newContext()
     try {

@@ -64,11 +64,11 @@ type Message =
   /**
    * The open leader's answer to a restored hub's hello at `n`: its `open`
    * (the hub's sources must be OPEN to take the events), the events it holds
-   * past `n`, or `null` when its ring no longer reaches back to `n` (then `l`,
-   * the number of the leader's last event, is where the hub's own catch-up
-   * may stop).
+   * past `n`, or `null` when its ring no longer reaches back to `n` (then the
+   * `open`'s number, of the leader's last event, is where the hub's own
+   * catch-up may stop).
    */
-  | { t: 'replay'; n: number; o: Opened; e: Events | null; l: number }
+  | { t: 'replay'; n: number; o: Opened; e: Events | null }
   | Opened
   /** `error`, its response as status and content type (a Response does not clone). */
   | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
@@ -168,6 +168,7 @@ class Hub implements ConnectionSink {
   #away = false
   /** The leader's last chunks, oldest first, and their events' data length (the ring's bound). */
   #ring: Events[] = []
+  #ringEvents = 0
   #ringData = 0
   /** Restored, the number it asked the leader for, until the leader's replay comes. */
   #restored: number | undefined
@@ -204,10 +205,9 @@ class Hub implements ConnectionSink {
     this.connection?.close()
     this.connection = undefined
     // What it held was this leadership's: the next leader keeps its own.
-    this.#ring = []
-    this.#ringData = 0
+    this.#clearRing()
     this.#restored = undefined
-    this.stopCatchUp()
+    this.#stopCatchUp()
     this.#release?.()
     this.#release = undefined
     this.#abort.abort()
@@ -245,7 +245,7 @@ class Hub implements ConnectionSink {
     if (this.sources.size === 0) return release()
     // Leading, it resumes from its own position: no replay or catch-up needed.
     this.#restored = undefined
-    this.stopCatchUp()
+    this.#stopCatchUp()
     const seen = this.seen
     this.stream = Object.assign(new Cursor(seen.id), seen)
     // Function options (headers, body) run here, in the tab holding the connection.
@@ -276,6 +276,8 @@ class Hub implements ConnectionSink {
     // A stream with an ID resumes after the event that set it; one without
     // starts afresh, after everything this realm has seen.
     stream.n = stream.id === '' ? this.seen.n : stream.at
+    // The server resends from here: numbers the ring holds would come twice.
+    this.#clearRing()
     this.#send(this.#opened())
   }
 
@@ -293,37 +295,35 @@ class Hub implements ConnectionSink {
 
   /** Into the ring, dropping its oldest chunks past the bound. */
   #keep(events: Events): void {
-    this.#ring.push(events)
-    for (let index = 0; index < events.p.length; index += 2) this.#ringData += (events.p[index] as EventSourceMessage).data.length
-    let count = this.#ring.reduce((sum, held) => sum + held.p.length / 2, 0)
-    while (this.#ring.length > 0 && (count > RING_EVENTS || this.#ringData > RING_DATA)) {
-      const dropped = this.#ring.shift() as Events
-      count -= dropped.p.length / 2
-      for (let index = 0; index < dropped.p.length; index += 2) this.#ringData -= (dropped.p[index] as EventSourceMessage).data.length
-    }
+    const ring = this.#ring
+    ring.push(events)
+    this.#ringSize(events, 1)
+    while (ring.length > 0 && (this.#ringEvents > RING_EVENTS || this.#ringData > RING_DATA)) this.#ringSize(ring.shift() as Events, -1)
+  }
+
+  #clearRing(): void {
+    this.#ring = []
+    this.#ringEvents = this.#ringData = 0
+  }
+
+  /** Counts a chunk into the ring's size (`sign` 1) or out of it (-1). */
+  #ringSize(events: Events, sign: number): void {
+    this.#ringEvents += (sign * events.p.length) / 2
+    for (let index = 0; index < events.p.length; index += 2) this.#ringData += sign * (events.p[index] as EventSourceMessage).data.length
   }
 
   /**
-   * The events the ring holds past `n`, as one chunk (numbered from n + 1,
-   * each once: after a reconnection the ring holds resent numbers twice), or
-   * `null` when it does not reach back to `n`. One chunk, because chunks
-   * delivered in one task would interleave their events.
+   * The events the ring holds past `n`, as one chunk (chunks delivered in one
+   * task would interleave their events), or `null` when it does not reach
+   * back to `n`. Its numbers run on, as the ring starts with a connection.
    */
   #replay(n: number): Events | null {
     const stream = this.stream as Cursor
     const ring = this.#ring
-    if (n < (ring[0]?.k ?? stream.n + 1) - 1) return null
-    const pending: Array<EventSourceMessage | string> = []
-    let last = n
-    for (const held of ring) {
-      for (let index = 0, at = held.k; index < held.p.length; index += 2, at++) {
-        if (at !== last + 1) continue
-        pending.push(held.p[index] as EventSourceMessage, held.p[index + 1] as string)
-        last = at
-      }
-    }
-    const end = ring.at(-1)
-    return { t: 'events', k: n + 1, p: pending, o: end?.o ?? '', i: stream.id, a: stream.at, r: (this.connection as Connection).reconnectionTime }
+    const first = ring[0]?.k ?? stream.n + 1
+    if (n < first - 1) return null
+    const pending = ring.flatMap((held) => held.p).slice(2 * (n + 1 - first))
+    return { t: 'events', k: n + 1, p: pending, o: ring.at(-1)?.o ?? '', i: stream.id, a: stream.at, r: (this.connection as Connection).reconnectionTime }
   }
 
   queueTask(step: () => void): void {
@@ -357,7 +357,7 @@ class Hub implements ConnectionSink {
     if (message.t === 'hello' && message.n !== undefined && this.connection?.readyState === OPEN) {
       // Before the `open` that answers every hello: the restored hub, still
       // waiting for this, would otherwise ask again on that `open`.
-      this.#post({ t: 'replay', n: message.n, o: this.#opened(), e: this.#replay(message.n), l: (this.stream as Cursor).n })
+      this.#post({ t: 'replay', n: message.n, o: this.#opened(), e: this.#replay(message.n) })
     }
     if (message.t === 'replay') return this.#replayed(message)
     if (message.t === 'events' && (this.#restored !== undefined || this.#catchUp !== undefined)) {
@@ -379,23 +379,32 @@ class Hub implements ConnectionSink {
     // leader's ID and its place would be older than this hub's own.
     if (message.e !== null) return void (message.e.p.length > 0 && this.#receive(message.e))
     // A stream without an ID cannot resume: what it missed is lost, as for a plain source.
-    if (this.seen.id === '' || message.l <= this.seen.n) return
+    if (this.seen.id === '' || message.o.n <= this.seen.n) return
     const seen = this.seen
-    const sink = new CatchUp(this, Object.assign(new Cursor(seen.id), seen))
-    const connection = this.#lead({ ...this.#options, lastEventId: seen.id }, sink)
-    sink.connection = connection
-    this.#catchUp = { connection, until: message.l }
+    // Numbered as a leader numbers, from the event that set the ID it resumes from.
+    const stream = Object.assign(new Cursor(seen.id), seen)
+    const connection = this.#lead(
+      { ...this.#options, lastEventId: seen.id },
+      {
+        open: () => void (stream.n = stream.at),
+        dispatch: (chunk) => this.#caughtUp(numbered(stream, chunk, connection)),
+        queueTask: this.queueTask,
+        // It failed: the hub goes on with the leader's events, and what it missed stays missed (README).
+        error: () => this.#stopCatchUp(),
+      },
+    )
+    this.#catchUp = { connection, until: message.o.n }
     connection.start()
   }
 
-  /** A chunk of the catch-up connection: delivered as the leader's, and the catch-up ends where the leader is. */
-  caughtUp(events: Events): Promise<void> | undefined {
+  /** A chunk of the catch-up connection: delivered as the leader's; the catch-up ends where the leader is. */
+  #caughtUp(events: Events): Promise<void> | undefined {
     const delivered = this.#receive(events)
-    if (this.#catchUp !== undefined && this.seen.n >= this.#catchUp.until) this.stopCatchUp()
+    if (this.#catchUp !== undefined && this.seen.n >= this.#catchUp.until) this.#stopCatchUp()
     return delivered
   }
 
-  stopCatchUp(): void {
+  #stopCatchUp(): void {
     this.#catchUp?.connection.close()
     this.#catchUp = undefined
   }
@@ -432,39 +441,6 @@ class Hub implements ConnectionSink {
     for (const source of this.sources) delivering.push(source.take(message, fresh))
     // The leader reads on once every local source has dispatched the chunk.
     return Promise.all(delivering) as Promise<unknown> as Promise<void>
-  }
-}
-
-/**
- * The sink of a restored hub's own connection, catching up on what the
- * leader's ring no longer held: numbered as a leader numbers (from the event
- * that set the ID it resumes from), delivered as the leader's chunks are.
- */
-class CatchUp implements ConnectionSink {
-  connection: Connection | undefined
-  readonly #hub: Hub
-  readonly #stream: Cursor
-
-  constructor(hub: Hub, stream: Cursor) {
-    this.#hub = hub
-    this.#stream = stream
-  }
-
-  open(): void {
-    this.#stream.n = this.#stream.at
-  }
-
-  dispatch(chunk: ChunkEvents): Promise<void> | undefined {
-    return this.#hub.caughtUp(numbered(this.#stream, chunk, this.connection as Connection))
-  }
-
-  queueTask(step: () => void): void {
-    setTimeout(step, 0)
-  }
-
-  /** It failed: the hub goes on with the leader's events; what it missed stays missed (README). */
-  error(): void {
-    this.#hub.stopCatchUp()
   }
 }
 

@@ -61,8 +61,9 @@ async function bundleClient(): Promise<Map<string, string>> {
 }
 
 /**
- * `/events/<key>?total=&batch=&every=&idEvery=&ids=&end=&retry=&gated&holdAt=`: events `n` (data `n`; id `n`
- * when `idEvery` divides it, default every event, or when `ids` (a comma list) names it) from
+ * `/events/<key>?total=&batch=&every=&idEvery=&ids=&pad=&end=&retry=&gated&holdAt=`: events `n` (data `n`; id `n`
+ * when `idEvery` divides it, default every event, or when `ids` (a comma list) names it; `pad`
+ * spaces after `n`, which Number() ignores, to make events big) from
  * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
  * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`; `holdAt=N` (with `batch=1`) does after event N.
  */
@@ -100,6 +101,7 @@ export async function startTabsServer(): Promise<TabsServer> {
     const every = q('every', 10)
     const idEvery = q('idEvery', 1)
     const ids = url.searchParams.has('ids') ? new Set((url.searchParams.get('ids') as string).split(',').map(Number)) : undefined
+    const pad = ' '.repeat(q('pad', 0))
     const hasId = (n: number): boolean => (ids === undefined ? n % idEvery === 0 : ids.has(n))
     let next = (header === undefined ? 0 : Number(header)) + 1
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -115,7 +117,7 @@ export async function startTabsServer(): Promise<TabsServer> {
       // Quiet after event `holdAt` until release(key), in every response.
       if (next === (holdAt as number) + 1 && !s.released) return void s.waiters.push(pump)
       let text = ''
-      for (let i = 0; i < batch && next <= total; i++, next++) text += `${hasId(next) ? `id: ${next}\n` : ''}data: ${next}\n\n`
+      for (let i = 0; i < batch && next <= total; i++, next++) text += `${hasId(next) ? `id: ${next}\n` : ''}data: ${next}${pad}\n\n`
       if (text !== '') {
         res.write(text)
         s.sent = Math.max(s.sent, next - 1)

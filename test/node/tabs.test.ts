@@ -518,6 +518,41 @@ describe('lifecycle (Chromium)', () => {
     }, 60_000)
   }
 
+  it('share, BFCache of a follower tab (dispatched, as above) while 1 500+ events flow, more than the ring holds, and the stream goes on: its own connection (the server sending the backlog at once, 200 ms late) catches up past the events the leader broadcasts meanwhile, then it takes the leader\'s again, none lost, twice or out of order', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-gap-live'
+      // The catch-up's first write, 200 ms late, holds only what was sent before its request: the
+      // ~600 events the leader broadcasts meanwhile, which b drops, come in its next write.
+      const url = `/events/${key}?total=300000&batch=3&every=1&backlog&backlogDelay=200`
+      const a = await newTab(context, `${key}-a`)
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, `${key}-b`)
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      const cached = await record(b, 'a')
+      const last = cached.data.at(-1) as number
+      await until('1 500 events sent while b is cached', () => stream.sent >= last + 1500, 20_000)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      const shownAt = stream.sent
+      await until('the catch-up closed', () => stream.requests[1]?.closedAt !== undefined, 10_000)
+      const stoppedAt = stream.sent
+      await until('b has the leader\'s events past the catch-up', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > stoppedAt + 200, 10_000)
+      const rec = await record(b, 'a')
+      expect(rec.data.at(-1)).toBeGreaterThan(shownAt)
+      expect(rec.data).toEqual(range(cached.data[0] as number, rec.data.at(-1) as number))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(2)
+      expect(stream.requests[1]).toMatchObject({ tab: 'b', lastEventId: String(last) })
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
   it('online (context.setOffline) while waiting 20 s to reconnect: reconnects at once', async () => {
     const context = await browser.newContext()
     try {

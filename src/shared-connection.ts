@@ -373,8 +373,9 @@ class Hub implements ConnectionSink {
   /** The leader's answer to this hub's restored hello: deliver it, or catch up alone. */
   #replayed(message: Extract<Message, { t: 'replay' }>): void {
     if (message.n !== this.#restored) return
-    this.#restored = undefined
+    // Still restored: the `open` makes its sources OPEN but is not its position.
     void this.#receive(message.o)
+    this.#restored = undefined
     // Nothing past `n` (this hub saw as much as the leader, or more): the
     // leader's ID and its place would be older than this hub's own.
     if (message.e !== null) return void (message.e.p.length > 0 && this.#receive(message.e))
@@ -418,8 +419,9 @@ class Hub implements ConnectionSink {
     if (message.t === 'replay') return undefined
     const seen = this.seen
     // Nothing seen yet: the leader's position is this hub's, so that, leading
-    // next, it resumes where the stream is and numbers as every tab does.
-    if (message.t === 'open' && seen.n === 0) Object.assign(seen, { n: message.n, id: message.i, at: message.a })
+    // next, it resumes where the stream is and numbers as every tab does. Not
+    // a restored hub's, which knows its own, and replays from it.
+    if (message.t === 'open' && seen.n === 0 && this.#restored === undefined) Object.assign(seen, { n: message.n, id: message.i, at: message.a })
     let fresh: Array<EventSourceMessage | string> | undefined
     if (message.t === 'events') {
       const { p: pending, i: id } = message

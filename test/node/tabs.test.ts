@@ -473,6 +473,32 @@ describe('lifecycle (Chromium)', () => {
     }
   }, 30_000)
 
+  it('share, BFCache of a follower tab (dispatched, as above) that had received no event yet: restored, it gets every event from the first, once and in order, with no request of its own', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-follower-empty'
+      const url = `/events/${key}?total=100000&batch=1&every=5&gated`
+      const a = await newTab(context, `${key}-a`)
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      const b = await newTab(context, `${key}-b`)
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b OPEN', async () => (await record(b, 'a')).readyState === 1)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      server.release(key)
+      await until('30 events sent while b is cached', () => stream.sent >= 30, 5000)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await until('b has live events', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > stream.sent - 5 && stream.sent > 50)
+      const rec = await record(b, 'a')
+      expect(rec.data).toEqual(range(1, rec.data.at(-1) as number))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(1)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
   // Past either bound of the ring: more events than it holds, or more data.
   // `reach`: how many of these events the ring holds.
   for (const { gap, total, holdAt, pad, reach } of [

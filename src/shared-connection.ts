@@ -35,7 +35,15 @@
  *   own. A hand-over is quiet: sources that are OPEN stay so, and only a
  *   failing new connection fires `error`.
  * - A page entering the back/forward cache leaves (connection, lock,
- *   channel) and, restored, joins again (`#onPage`).
+ *   channel) and, restored, joins again (`#onPage`), its `hello` carrying
+ *   the number of the last event it delivered. The leader keeps its last
+ *   {@link RING_EVENTS} events (at most {@link RING_DATA} characters of data)
+ *   and answers with those past that number, as one chunk; until the answer
+ *   the restored hub drops what the channel brings, all of which the answer
+ *   holds. When the ring no longer reaches back that far, the restored hub
+ *   does what a plain source restored does: it connects on its own with its
+ *   last event ID and delivers from that connection until it reaches where
+ *   the leader was, then closes it and takes the channel's events again.
  * - A hub closes with its last source: the leader closes its connection and
  *   frees the lock, so another tab that still wants the stream takes it over.
  */
@@ -51,9 +59,17 @@ import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
 
 /** What goes over the channel. */
 type Message =
-  | { t: 'hello' }
-  /** `open`, with the leader's position: the number its events go on from, the ID it resumes from and the number of the event that set it. */
-  | { t: 'open'; n: number; i: string; a: number }
+  /** A hub joined; restored from the back/forward cache, with the number of the last event it delivered. */
+  | { t: 'hello'; n?: number }
+  /**
+   * The open leader's answer to a restored hub's hello at `n`: its `open`
+   * (the hub's sources must be OPEN to take the events), the events it holds
+   * past `n`, or `null` when its ring no longer reaches back to `n` (then the
+   * `open`'s number, of the leader's last event, is where the hub's own
+   * catch-up may stop).
+   */
+  | { t: 'replay'; n: number; o: Opened; e: Events | null }
+  | Opened
   /** `error`, its response as status and content type (a Response does not clone). */
   | { t: 'error'; e: ConnectionError; s?: number | undefined; c?: string | null | undefined }
   /**
@@ -61,7 +77,21 @@ type Message =
    * origin, the last event ID after the chunk and the number of the event
    * that set it, and the reconnection time.
    */
-  | { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
+  | Events
+
+/** `open`, with the leader's position: the number its events go on from, the ID it resumes from and the number of the event that set it. */
+type Opened = { t: 'open'; n: number; i: string; a: number }
+
+/** One chunk's events (see {@link Message}). */
+type Events = { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
+
+/**
+ * The bound of the leader's ring, whichever comes first: enough for a tab
+ * cached a few minutes on a busy stream, without a leader holding an
+ * unbounded share of memory for tabs that may never come back.
+ */
+const RING_EVENTS = 1000
+const RING_DATA = 1 << 20
 
 /**
  * A source's view of the connection shared under `key` (the `share` option);
@@ -108,6 +138,16 @@ class Cursor {
   }
 }
 
+/** A chunk of `connection`, numbered on from `stream`, as it goes over the channel. */
+function numbered(stream: Cursor, chunk: ChunkEvents, connection: Connection): Events {
+  const first = stream.n + 1
+  const pending = chunk.pending.slice()
+  for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
+  // An `id:` with no event after it moved the ID too.
+  stream.step(stream.n, connection.lastEventId)
+  return { t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, a: stream.at, r: connection.reconnectionTime }
+}
+
 /** One key's sources in this realm, and the connection while this realm holds the lock. */
 class Hub implements ConnectionSink {
   readonly sources = new Set<SharedSource>()
@@ -126,6 +166,14 @@ class Hub implements ConnectionSink {
   #release: (() => void) | undefined
   /** In the back/forward cache: out of the channel and the lock. */
   #away = false
+  /** The leader's last chunks, oldest first, and their events' data length (the ring's bound). */
+  #ring: Events[] = []
+  #ringEvents = 0
+  #ringData = 0
+  /** Restored, the number it asked the leader for, until the leader's replay comes. */
+  #restored: number | undefined
+  /** Its own connection catching up after a replay the ring could not cover, and where to stop. */
+  #catchUp: { connection: Connection; until: number } | undefined
 
   constructor(name: string, options: ConnectionOptions, lead: Lead, delay: number) {
     this.#name = name
@@ -141,7 +189,7 @@ class Hub implements ConnectionSink {
   /** Listens on the channel and asks for the lock. */
   #join(): void {
     const channel = (this.#channel = new BroadcastChannel(this.#name))
-    channel.onmessage = (event: MessageEvent<Message>) => this.#receive(event.data)
+    channel.onmessage = (event: MessageEvent<Message>) => this.#heard(event.data)
     const abort = (this.#abort = new AbortController())
     // Held until the hub closes or the page is cached; the browser frees it
     // when the tab goes. A grant that comes after its join was given up (a
@@ -156,6 +204,10 @@ class Hub implements ConnectionSink {
   #part(): void {
     this.connection?.close()
     this.connection = undefined
+    // What it held was this leadership's: the next leader keeps its own.
+    this.#clearRing()
+    this.#restored = undefined
+    this.#stopCatchUp()
     this.#release?.()
     this.#release = undefined
     this.#abort.abort()
@@ -168,8 +220,9 @@ class Hub implements ConnectionSink {
    * other tab's stream, until it is restored or evicted: so the hub parts,
    * its sources go CONNECTING without an event and, restored, it joins again
    * as any hub does, as leader or follower. What it saw stays, so nothing is
-   * delivered twice; what was sent meanwhile it gets only if it leads (it
-   * resumes from its own last event ID).
+   * delivered twice; what was sent meanwhile it gets from the leader's ring,
+   * from its own catch-up connection, or, leading, from its own connection
+   * resuming after its last event ID.
    */
   readonly #onPage = (event: Event): void => {
     if (!(event as PageTransitionEvent).persisted) return
@@ -180,6 +233,7 @@ class Hub implements ConnectionSink {
     } else if (event.type === 'pageshow' && this.#away) {
       this.#away = false
       this.#join()
+      this.#restored = this.seen.n
       this.hello()
     }
   }
@@ -189,6 +243,9 @@ class Hub implements ConnectionSink {
     this.#release = release
     // Granted as the last source left: pass it on.
     if (this.sources.size === 0) return release()
+    // Leading, it resumes from its own position: no replay or catch-up needed.
+    this.#restored = undefined
+    this.#stopCatchUp()
     const seen = this.seen
     this.stream = Object.assign(new Cursor(seen.id), seen)
     // Function options (headers, body) run here, in the tab holding the connection.
@@ -198,7 +255,7 @@ class Hub implements ConnectionSink {
 
   /** A source joined: tell it whether the stream is open, in a task (as `open` is fired). */
   hello(): void {
-    this.#post({ t: 'hello' })
+    this.#post(this.#restored === undefined ? { t: 'hello' } : { t: 'hello', n: this.#restored })
     this.#receive({ t: 'hello' })
   }
 
@@ -219,24 +276,54 @@ class Hub implements ConnectionSink {
     // A stream with an ID resumes after the event that set it; one without
     // starts afresh, after everything this realm has seen.
     stream.n = stream.id === '' ? this.seen.n : stream.at
+    // The server resends from here: numbers the ring holds would come twice.
+    this.#clearRing()
     this.#send(this.#opened())
   }
 
   /** `open`, with where this leader's stream is. */
-  #opened(): Message {
+  #opened(): Opened {
     const stream = this.stream as Cursor
     return { t: 'open', n: stream.n, i: stream.id, a: stream.at }
   }
 
   dispatch(chunk: ChunkEvents): Promise<void> | undefined {
+    const events = numbered(this.stream as Cursor, chunk, this.connection as Connection)
+    this.#keep(events)
+    return this.#send(events)
+  }
+
+  /** Into the ring, dropping its oldest chunks past the bound. */
+  #keep(events: Events): void {
+    const ring = this.#ring
+    ring.push(events)
+    this.#ringSize(events, 1)
+    while (ring.length > 0 && (this.#ringEvents > RING_EVENTS || this.#ringData > RING_DATA)) this.#ringSize(ring.shift() as Events, -1)
+  }
+
+  #clearRing(): void {
+    this.#ring = []
+    this.#ringEvents = this.#ringData = 0
+  }
+
+  /** Counts a chunk into the ring's size (`sign` 1) or out of it (-1). */
+  #ringSize(events: Events, sign: number): void {
+    this.#ringEvents += (sign * events.p.length) / 2
+    for (let index = 0; index < events.p.length; index += 2) this.#ringData += sign * (events.p[index] as EventSourceMessage).data.length
+  }
+
+  /**
+   * The events the ring holds past `n`, as one chunk (chunks delivered in one
+   * task would interleave their events), or `null` when it does not reach
+   * back to `n`. Its numbers run on, as the ring starts with a connection.
+   */
+  #replay(n: number): Events | null {
     const stream = this.stream as Cursor
-    const connection = this.connection as Connection
-    const first = stream.n + 1
-    const pending = chunk.pending.slice()
-    for (let index = 1; index < pending.length; index += 2) stream.step(stream.n + 1, pending[index] as string)
-    // An `id:` with no event after it moved the ID too.
-    stream.step(stream.n, connection.lastEventId)
-    return this.#send({ t: 'events', k: first, p: pending, o: chunk.origin, i: connection.lastEventId, a: stream.at, r: connection.reconnectionTime })
+    const ring = this.#ring
+    const first = ring[0]?.k ?? stream.n + 1
+    if (n < first - 1) return null
+    const pending = ring.flatMap((held) => held.p).slice(2 * (n + 1 - first))
+    return { t: 'events', k: n + 1, p: pending, o: ring.at(-1)?.o ?? '', i: stream.id, a: stream.at, r: (this.connection as Connection).reconnectionTime }
   }
 
   queueTask(step: () => void): void {
@@ -265,16 +352,76 @@ class Hub implements ConnectionSink {
     }
   }
 
+  /** A message of another realm. */
+  #heard(message: Message): void {
+    if (message.t === 'hello' && message.n !== undefined && this.connection?.readyState === OPEN) {
+      // Before the `open` that answers every hello: the restored hub, still
+      // waiting for this, would otherwise ask again on that `open`.
+      this.#post({ t: 'replay', n: message.n, o: this.#opened(), e: this.#replay(message.n) })
+    }
+    if (message.t === 'replay') return this.#replayed(message)
+    if (message.t === 'events' && (this.#restored !== undefined || this.#catchUp !== undefined)) {
+      // All of it is in the replay, or will come through the catch-up connection.
+      if (this.#catchUp !== undefined) this.#catchUp.until = Math.max(this.#catchUp.until, message.k + message.p.length / 2 - 1)
+      return
+    }
+    // A leader that came after the restored hub's hello never heard it: ask it.
+    if (message.t === 'open' && this.#restored !== undefined) this.hello()
+    void this.#receive(message)
+  }
+
+  /** The leader's answer to this hub's restored hello: deliver it, or catch up alone. */
+  #replayed(message: Extract<Message, { t: 'replay' }>): void {
+    if (message.n !== this.#restored) return
+    // Still restored: the `open` makes its sources OPEN but is not its position.
+    void this.#receive(message.o)
+    this.#restored = undefined
+    // Nothing past `n` (this hub saw as much as the leader, or more): the
+    // leader's ID and its place would be older than this hub's own.
+    if (message.e !== null) return void (message.e.p.length > 0 && this.#receive(message.e))
+    // A stream without an ID cannot resume: what it missed is lost, as for a plain source.
+    if (this.seen.id === '' || message.o.n <= this.seen.n) return
+    const seen = this.seen
+    // Numbered as a leader numbers, from the event that set the ID it resumes from.
+    const stream = Object.assign(new Cursor(seen.id), seen)
+    const connection = this.#lead(
+      { ...this.#options, lastEventId: seen.id },
+      {
+        open: () => void (stream.n = stream.at),
+        dispatch: (chunk) => this.#caughtUp(numbered(stream, chunk, connection)),
+        queueTask: this.queueTask,
+        // It failed: the hub goes on with the leader's events, and what it missed stays missed (README).
+        error: () => this.#stopCatchUp(),
+      },
+    )
+    this.#catchUp = { connection, until: message.o.n }
+    connection.start()
+  }
+
+  /** A chunk of the catch-up connection: delivered as the leader's; the catch-up ends where the leader is. */
+  #caughtUp(events: Events): Promise<void> | undefined {
+    const delivered = this.#receive(events)
+    if (this.#catchUp !== undefined && this.seen.n >= this.#catchUp.until) this.#stopCatchUp()
+    return delivered
+  }
+
+  #stopCatchUp(): void {
+    this.#catchUp?.connection.close()
+    this.#catchUp = undefined
+  }
+
   /** A report, from the channel or this realm's own connection: deliver what is new. */
   #receive(message: Message): Promise<void> | undefined {
     if (message.t === 'hello') {
       if (this.connection?.readyState === OPEN) this.#send(this.#opened())
       return undefined
     }
+    if (message.t === 'replay') return undefined
     const seen = this.seen
     // Nothing seen yet: the leader's position is this hub's, so that, leading
-    // next, it resumes where the stream is and numbers as every tab does.
-    if (message.t === 'open' && seen.n === 0) Object.assign(seen, { n: message.n, id: message.i, at: message.a })
+    // next, it resumes where the stream is and numbers as every tab does. Not
+    // a restored hub's, which knows its own, and replays from it.
+    if (message.t === 'open' && seen.n === 0 && this.#restored === undefined) Object.assign(seen, { n: message.n, id: message.i, at: message.a })
     let fresh: Array<EventSourceMessage | string> | undefined
     if (message.t === 'events') {
       const { p: pending, i: id } = message

@@ -61,10 +61,13 @@ async function bundleClient(): Promise<Map<string, string>> {
 }
 
 /**
- * `/events/<key>?total=&batch=&every=&idEvery=&ids=&end=&retry=&gated&holdAt=`: events `n` (data `n`; id `n`
- * when `idEvery` divides it, default every event, or when `ids` (a comma list) names it) from
+ * `/events/<key>?total=&batch=&every=&idEvery=&ids=&pad=&end=&retry=&gated&holdAt=&backlog&backlogDelay=`: events `n` (data `n`; id `n`
+ * when `idEvery` divides it, default every event, or when `ids` (a comma list) names it; `pad`
+ * spaces after `n`, which Number() ignores, to make events big) from
  * Last-Event-ID + 1 to `total`, `batch` per write every `every` ms; then `end=close` ends the body
- * (`end=first`: only for a request without Last-Event-ID), else it stays open. `retry` sends a `retry:` field first. `gated` waits for `release(key)`; `holdAt=N` (with `batch=1`) does after event N.
+ * (`end=first`: only for a request without Last-Event-ID), else it stays open. `backlog`: a request with
+ * Last-Event-ID gets what was sent before it in its first write (after `backlogDelay` ms), and in
+ * each later one what was sent to others since, as a server replays a backlog. `retry` sends a `retry:` field first. `gated` waits for `release(key)`; `holdAt=N` (with `batch=1`) does after event N.
  */
 export async function startTabsServer(): Promise<TabsServer> {
   const scripts = await bundleClient()
@@ -100,6 +103,7 @@ export async function startTabsServer(): Promise<TabsServer> {
     const every = q('every', 10)
     const idEvery = q('idEvery', 1)
     const ids = url.searchParams.has('ids') ? new Set((url.searchParams.get('ids') as string).split(',').map(Number)) : undefined
+    const pad = ' '.repeat(q('pad', 0))
     const hasId = (n: number): boolean => (ids === undefined ? n % idEvery === 0 : ids.has(n))
     let next = (header === undefined ? 0 : Number(header)) + 1
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -110,12 +114,16 @@ export async function startTabsServer(): Promise<TabsServer> {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
     res.write(url.searchParams.has('retry') ? `retry: ${url.searchParams.get('retry')}\n\n` : ': hi\n\n')
     const holdAt = url.searchParams.has('holdAt') ? q('holdAt', 0) : undefined
+    const backlog = url.searchParams.has('backlog') && header !== undefined
+    let snapshot: number | undefined = s.sent
     const pump = (): void => {
       if (res.destroyed) return
       // Quiet after event `holdAt` until release(key), in every response.
       if (next === (holdAt as number) + 1 && !s.released) return void s.waiters.push(pump)
       let text = ''
-      for (let i = 0; i < batch && next <= total; i++, next++) text += `${hasId(next) ? `id: ${next}\n` : ''}data: ${next}\n\n`
+      const count = backlog ? Math.max(batch, (snapshot ?? s.sent) - next + 1) : batch
+      snapshot = undefined
+      for (let i = 0; i < count && next <= total; i++, next++) text += `${hasId(next) ? `id: ${next}\n` : ''}data: ${next}${pad}\n\n`
       if (text !== '') {
         res.write(text)
         s.sent = Math.max(s.sent, next - 1)
@@ -124,6 +132,7 @@ export async function startTabsServer(): Promise<TabsServer> {
       else if (url.searchParams.get('end') === 'close' || (url.searchParams.get('end') === 'first' && header === undefined)) res.end()
     }
     if (url.searchParams.has('gated') && !s.released) s.waiters.push(pump)
+    else if (backlog) timer = setTimeout(pump, q('backlogDelay', 0))
     else pump()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

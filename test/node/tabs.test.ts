@@ -434,6 +434,151 @@ describe('lifecycle (Chromium)', () => {
     }
   }, 30_000)
 
+  it('share, BFCache of a follower tab (pagehide/pageshow with persisted, dispatched, as above) while 50+ events flow: restored, it gets exactly the missed events from the leader\'s ring, once and in order, then the live ones, with no request of its own', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-follower'
+      const url = `/events/${key}?total=100000&batch=1&every=2`
+      const a = await newTab(context, 'bfcache-follower-a')
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, 'bfcache-follower-b')
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      const cached = await record(b, 'a')
+      expect(cached.readyState).toBe(0)
+      const last = cached.data.at(-1) as number
+      await until('50 events sent while b is cached', () => stream.sent >= last + 50, 5000)
+      expect((await record(b, 'a')).data).toEqual(cached.data)
+      // The leader is made to lag as b comes back: chunks pile up and are broadcast before it
+      // reads b's hello, so b hears live events before the replay, which already holds them.
+      void a.evaluate(() => {
+        const until = performance.now() + 150
+        while (performance.now() < until);
+      })
+      await new Promise((r) => setTimeout(r, 50))
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      const shownAt = stream.sent
+      await until('b has live events past the restore', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > shownAt + 20)
+      const rec = await record(b, 'a')
+      expect(rec.data).toEqual(range(cached.data[0] as number, rec.data.at(-1) as number))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(rec.readyState).toBe(1)
+      expect(stream.requests.length).toBe(1)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
+  it('share, BFCache of a follower tab (dispatched, as above) that had received no event yet: restored, it gets every event from the first, once and in order, with no request of its own', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-follower-empty'
+      const url = `/events/${key}?total=100000&batch=1&every=5&gated`
+      const a = await newTab(context, `${key}-a`)
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      const b = await newTab(context, `${key}-b`)
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b OPEN', async () => (await record(b, 'a')).readyState === 1)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      server.release(key)
+      await until('30 events sent while b is cached', () => stream.sent >= 30, 5000)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await until('b has live events', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > stream.sent - 5 && stream.sent > 50)
+      const rec = await record(b, 'a')
+      expect(rec.data).toEqual(range(1, rec.data.at(-1) as number))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(1)
+    } finally {
+      await context.close()
+    }
+  }, 30_000)
+
+  // Past either bound of the ring: more events than it holds, or more data.
+  // `reach`: how many of these events the ring holds.
+  for (const { gap, total, holdAt, pad, reach } of [
+    { gap: '2 800+ events, more than the 1000 the leader\'s ring holds', total: 3100, holdAt: 3000, pad: 0, reach: 1000 },
+    { gap: '600+ events of 3 kB, more than the 1 MiB of data the leader\'s ring holds', total: 900, holdAt: 800, pad: 3000, reach: Math.floor(2 ** 20 / 3003) },
+  ]) {
+    it(`share, BFCache of a follower tab (dispatched, as above) while ${gap}: restored, it catches up on its own connection with Last-Event-ID, closes it where the leader is, and goes on with the leader's events, none twice or out of order`, async () => {
+      const context = await browser.newContext()
+      try {
+        const key = `bfcache-gap-${pad}`
+        // Every response pauses after event `holdAt` until release: the catch-up reaches the leader there.
+        const url = `/events/${key}?total=${total}&batch=1&every=1&holdAt=${holdAt}&pad=${pad}`
+        const a = await newTab(context, `${key}-a`)
+        await openSource(a, 'a', url, 'a', { share: true })
+        const stream = server.stream(key)
+        await until('a connected', () => stream.requests.length === 1)
+        const b = await newTab(context, `${key}-b`)
+        await openSource(b, 'a', url, 'b', { share: true })
+        await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+        await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+        const cached = await record(b, 'a')
+        const last = cached.data.at(-1) as number
+        expect(holdAt - last).toBeGreaterThan(reach + 100)
+        await until(`a has event ${holdAt}`, async () => (await record(a, 'a')).data.at(-1) === holdAt, 20_000)
+        await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+        await until(`b caught up to ${holdAt}`, async () => (await record(b, 'a')).data.at(-1) === holdAt, 10_000)
+        expect(stream.requests.length).toBe(2)
+        expect(stream.requests[1]?.tab).toBe('b')
+        expect(stream.requests[1]?.lastEventId).toBe(String(last))
+        await until('the catch-up closed', () => stream.requests[1]?.closedAt !== undefined, 3000)
+        server.release(key)
+        await until(`b has event ${total}`, async () => (await record(b, 'a')).data.at(-1) === total)
+        await new Promise((r) => setTimeout(r, 200))
+        const rec = await record(b, 'a')
+        expect(rec.data).toEqual(range(cached.data[0] as number, total))
+        expect(rec.bad).toBe(0)
+        expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+        expect(stream.requests.length).toBe(2)
+        expect(stream.requests[0]?.closedAt).toBeUndefined()
+      } finally {
+        await context.close()
+      }
+    }, 60_000)
+  }
+
+  it('share, BFCache of a follower tab (dispatched, as above) while 1 500+ events flow, more than the ring holds, and the stream goes on: its own connection (the server sending the backlog at once, 200 ms late) catches up past the events the leader broadcasts meanwhile, then it takes the leader\'s again, none lost, twice or out of order', async () => {
+    const context = await browser.newContext()
+    try {
+      const key = 'bfcache-gap-live'
+      // The catch-up's first write, 200 ms late, holds only what was sent before its request: the
+      // ~600 events the leader broadcasts meanwhile, which b drops, come in its next write.
+      const url = `/events/${key}?total=300000&batch=3&every=1&backlog&backlogDelay=200`
+      const a = await newTab(context, `${key}-a`)
+      await openSource(a, 'a', url, 'a', { share: true })
+      const stream = server.stream(key)
+      await until('a connected', () => stream.requests.length === 1)
+      const b = await newTab(context, `${key}-b`)
+      await openSource(b, 'a', url, 'b', { share: true })
+      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      const cached = await record(b, 'a')
+      const last = cached.data.at(-1) as number
+      await until('1 500 events sent while b is cached', () => stream.sent >= last + 1500, 20_000)
+      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      const shownAt = stream.sent
+      await until('the catch-up closed', () => stream.requests[1]?.closedAt !== undefined, 10_000)
+      const stoppedAt = stream.sent
+      await until('b has the leader\'s events past the catch-up', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > stoppedAt + 200, 10_000)
+      const rec = await record(b, 'a')
+      expect(rec.data.at(-1)).toBeGreaterThan(shownAt)
+      expect(rec.data).toEqual(range(cached.data[0] as number, rec.data.at(-1) as number))
+      expect(rec.bad).toBe(0)
+      expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
+      expect(stream.requests.length).toBe(2)
+      expect(stream.requests[1]).toMatchObject({ tab: 'b', lastEventId: String(last) })
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
   it('online (context.setOffline) while waiting 20 s to reconnect: reconnects at once', async () => {
     const context = await browser.newContext()
     try {

@@ -141,8 +141,8 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
       await until('the plain source OPEN', async () => (await record(page, 'plain')).readyState === 1)
       expect(server.chunks.length).toBe(before)
       await openSource(page, 'shared', url, 'p', { share: true })
-      // CONNECTING until the chunk is in, then OPEN from the shared connection.
-      expect((await record(page, 'shared')).readyState).toBe(0)
+      // OPEN from the shared connection once the chunk is in. (Whether it is still CONNECTING
+      // one round trip to the page later depends on how fast the chunk loads: not asserted.)
       await until('the shared source OPEN', async () => (await record(page, 'shared')).readyState === 1)
       expect(server.chunks.slice(before)).toEqual([expect.stringMatching(/^\/shared-connection-\w+\.js$/)])
       expect(server.stream(key).requests.length).toBe(2)

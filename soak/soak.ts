@@ -115,7 +115,7 @@ function heapSampler(): { stop(): number } {
 
 type Transport = 'node' | 'fetch'
 
-interface ClientReport {
+export interface ClientReport {
   client: 'EventSource' | 'fetchEvents'
   transport: Transport
   sent: number

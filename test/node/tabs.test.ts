@@ -52,6 +52,24 @@ interface Recorded {
   events: string[]
 }
 
+/** Runs `test` in a new browser context (its tabs share Web Locks and BroadcastChannel, as tabs of one origin do), closed after it either way. */
+async function inContext(test: (context: BrowserContext) => Promise<void>): Promise<void> {
+  const context = await browser.newContext()
+  try {
+    await test(context)
+  } finally {
+    await context.close()
+  }
+}
+
+/**
+ * Drives the back/forward cache's page lifecycle events in `page` (`persisted: true`): headless
+ * Chromium does not put these pages in the real cache, so the tests that use it say so.
+ */
+async function bfcache(page: Page, type: 'pagehide' | 'pageshow'): Promise<void> {
+  await page.evaluate((type) => dispatchEvent(new PageTransitionEvent(type, { persisted: true })), type)
+}
+
 /** Opens a source named `id` in `page`, its function `headers` naming the tab. */
 async function openSource(page: Page, id: string, url: string, tab: string, init: SourceInit = {}): Promise<void> {
   await page.evaluate(
@@ -130,9 +148,8 @@ function mergeReport(tabs: unknown): void {
 }
 
 describe('share: many tabs, one connection (Chromium, one context)', () => {
-  it('the sharing code is a chunk of its own: a page loads it only when a source asks for share', async () => {
-    const context = await browser.newContext()
-    try {
+  it('the sharing code is a chunk of its own: a page loads it only when a source asks for share', () =>
+    inContext(async (context) => {
       const key = 'chunk'
       const url = `/events/${key}?total=100000&batch=1&every=50`
       const page = await newTab(context, 'chunk')
@@ -146,14 +163,10 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
       await until('the shared source OPEN', async () => (await record(page, 'shared')).readyState === 1)
       expect(server.chunks.slice(before)).toEqual([expect.stringMatching(/^\/shared-connection-\w+\.js$/)])
       expect(server.stream(key).requests.length).toBe(2)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('5 tabs (one with 2 sources) with share: true make 1 request, and every source receives every event', async () => {
-    const context = await browser.newContext()
-    try {
+  it('5 tabs (one with 2 sources) with share: true make 1 request, and every source receives every event', () =>
+    inContext(async (context) => {
       const key = 'five'
       const url = `/events/${key}?total=300&batch=10&every=5&gated`
       const pages: Page[] = []
@@ -176,14 +189,10 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
         expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open'])
         expect(rec.lastEventId).toBe('300')
       }
-    } finally {
-      await context.close()
-    }
-  }, 60_000)
+    }), 60_000)
 
-  it('close(): a follower detaches alone; the leader hands over with one request carrying Last-Event-ID', async () => {
-    const context = await browser.newContext()
-    try {
+  it('close(): a follower detaches alone; the leader hands over with one request carrying Last-Event-ID', () =>
+    inContext(async (context) => {
       const key = 'close'
       const url = `/events/${key}?total=100000&batch=1&every=20`
       const a = await newTab(context, 'close-a')
@@ -210,14 +219,10 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open'])
       expect((await record(c, 'a')).data.length).toBe(closedAt)
       expect(server.stream(key).requests.length).toBe(2)
-    } finally {
-      await context.close()
-    }
-  }, 60_000)
+    }), 60_000)
 
-  it('a brand-new tab that becomes leader before any event reached it resumes from the stream\'s position (the leader\'s open carries it): Last-Event-ID of the last event sent, nothing resent, nothing lost', async () => {
-    const context = await browser.newContext()
-    try {
+  it('a brand-new tab that becomes leader before any event reached it resumes from the stream\'s position (the leader\'s open carries it): Last-Event-ID of the last event sent, nothing resent, nothing lost', () =>
+    inContext(async (context) => {
       const key = 'anchor'
       // Events 1–20, then quiet until release: the tabs that join then see no numbered event.
       const url = `/events/${key}?total=40&batch=1&every=10&holdAt=20`
@@ -247,10 +252,7 @@ describe('share: many tabs, one connection (Chromium, one context)', () => {
         expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open'])
       }
       expect(stream.requests.length).toBe(2)
-    } finally {
-      await context.close()
-    }
-  }, 60_000)
+    }), 60_000)
 
   it('the leader tab closed, navigated away or crashed 20 times during a 10 000-event stream: surviving tabs lose, duplicate and reorder nothing; each hand-over is one request with Last-Event-ID', async () => {
     const context = await browser.newContext()
@@ -354,21 +356,20 @@ describe('lifecycle (Chromium)', () => {
   /** The page's clock and the server's, for timings: ms since the server logged `request`. */
   const since = (at: number): number => performance.now() - at
 
-  it('BFCache (pagehide/pageshow with persisted, dispatched: this headless Chromium restores no page from the real cache, not even one without a source): quiet abort, reconnect at once with Last-Event-ID', async () => {
-    const context = await browser.newContext()
-    try {
+  it('BFCache (pagehide/pageshow with persisted, dispatched: this headless Chromium restores no page from the real cache, not even one without a source): quiet abort, reconnect at once with Last-Event-ID', () =>
+    inContext(async (context) => {
       const key = 'bfcache'
       const page = await newTab(context, 'bfcache')
       await openSource(page, 'a', `/events/${key}?total=5&batch=1&every=10`, 'p')
       await until('5 events', async () => (await record(page, 'a')).data.length === 5)
-      await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await bfcache(page, 'pagehide')
       const stream = server.stream(key)
       await until('the stream aborted', () => stream.requests[0]?.closedAt !== undefined, 2000)
       await new Promise((r) => setTimeout(r, 500))
       expect(stream.requests.length).toBe(1)
       expect((await record(page, 'a')).readyState).toBe(0)
       const shownAt = performance.now()
-      await page.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await bfcache(page, 'pageshow')
       await until('the reconnect', () => stream.requests.length === 2, 2000)
       lifecycle.pageshowToRequestMs = Math.round((stream.requests[1]?.at as number) - shownAt)
       expect((stream.requests[1]?.at as number) - shownAt).toBeLessThan(500)
@@ -378,14 +379,10 @@ describe('lifecycle (Chromium)', () => {
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(rec.readyState).toBe(1)
       expect(stream.requests.length).toBe(2)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('share, BFCache of the leader tab (pagehide/pageshow with persisted, dispatched, as above): the lock is released and another tab takes over with Last-Event-ID; restored, the tab rejoins as a follower, then leads again when the other goes, with no event twice', async () => {
-    const context = await browser.newContext()
-    try {
+  it('share, BFCache of the leader tab (pagehide/pageshow with persisted, dispatched, as above): the lock is released and another tab takes over with Last-Event-ID; restored, the tab rejoins as a follower, then leads again when the other goes, with no event twice', () =>
+    inContext(async (context) => {
       const key = 'bfcache-share'
       // Ids on events 5 and 20 only: b takes over from 5; 20 comes while a is cached, so a learns
       // of it from a later event and must still resume, when it leads, from event 20's place.
@@ -397,7 +394,7 @@ describe('lifecycle (Chromium)', () => {
       const b = await newTab(context, 'bfcache-share-b')
       await openSource(b, 'a', url, 'b', { share: true })
       await until('b has event 6', async () => ((await record(b, 'a')).data.at(-1) ?? 0) >= 6)
-      await a.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await bfcache(a, 'pagehide')
       await until('b took over', () => stream.requests.length === 2, 3000)
       expect(stream.requests[0]?.closedAt).toBeDefined()
       expect(stream.requests[1]?.tab).toBe('b')
@@ -409,7 +406,7 @@ describe('lifecycle (Chromium)', () => {
       await new Promise((r) => setTimeout(r, 300))
       expect((await record(a, 'a')).data.length).toBe(cached.data.length)
       await until('event 20 sent while a is cached', () => stream.sent > 21, 3000)
-      await a.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await bfcache(a, 'pageshow')
       await until('a OPEN with new events', async () => {
         const rec = await record(a, 'a')
         return rec.readyState === 1 && rec.data.length > cached.data.length + 3
@@ -429,14 +426,10 @@ describe('lifecycle (Chromium)', () => {
       // As an ordinary source: a quiet pause in the cache, one more `open` when back.
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(stream.requests.length).toBe(3)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('share, BFCache of a follower tab (pagehide/pageshow with persisted, dispatched, as above) while 50+ events flow: restored, it gets exactly the missed events from the leader\'s ring, once and in order, then the live ones, with no request of its own', async () => {
-    const context = await browser.newContext()
-    try {
+  it('share, BFCache of a follower tab (pagehide/pageshow with persisted, dispatched, as above) while 50+ events flow: restored, it gets exactly the missed events from the leader\'s ring, once and in order, then the live ones, with no request of its own', () =>
+    inContext(async (context) => {
       const key = 'bfcache-follower'
       const url = `/events/${key}?total=100000&batch=1&every=2`
       const a = await newTab(context, 'bfcache-follower-a')
@@ -446,7 +439,7 @@ describe('lifecycle (Chromium)', () => {
       const b = await newTab(context, 'bfcache-follower-b')
       await openSource(b, 'a', url, 'b', { share: true })
       await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
-      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await bfcache(b, 'pagehide')
       const cached = await record(b, 'a')
       expect(cached.readyState).toBe(0)
       const last = cached.data.at(-1) as number
@@ -459,7 +452,7 @@ describe('lifecycle (Chromium)', () => {
         while (performance.now() < until);
       })
       await new Promise((r) => setTimeout(r, 50))
-      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await bfcache(b, 'pageshow')
       const shownAt = stream.sent
       await until('b has live events past the restore', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > shownAt + 20)
       const rec = await record(b, 'a')
@@ -468,14 +461,10 @@ describe('lifecycle (Chromium)', () => {
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(rec.readyState).toBe(1)
       expect(stream.requests.length).toBe(1)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('share, BFCache of a follower tab (dispatched, as above) that had received no event yet: restored, it gets every event from the first, once and in order, with no request of its own', async () => {
-    const context = await browser.newContext()
-    try {
+  it('share, BFCache of a follower tab (dispatched, as above) that had received no event yet: restored, it gets every event from the first, once and in order, with no request of its own', () =>
+    inContext(async (context) => {
       const key = 'bfcache-follower-empty'
       const url = `/events/${key}?total=100000&batch=1&every=5&gated`
       const a = await newTab(context, `${key}-a`)
@@ -484,20 +473,17 @@ describe('lifecycle (Chromium)', () => {
       const b = await newTab(context, `${key}-b`)
       await openSource(b, 'a', url, 'b', { share: true })
       await until('b OPEN', async () => (await record(b, 'a')).readyState === 1)
-      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await bfcache(b, 'pagehide')
       server.release(key)
       await until('30 events sent while b is cached', () => stream.sent >= 30, 5000)
-      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await bfcache(b, 'pageshow')
       await until('b has live events', async () => ((await record(b, 'a')).data.at(-1) ?? 0) > stream.sent - 5 && stream.sent > 50)
       const rec = await record(b, 'a')
       expect(rec.data).toEqual(range(1, rec.data.at(-1) as number))
       expect(rec.bad).toBe(0)
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(stream.requests.length).toBe(1)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
   // Past either bound of the ring: more events than it holds, or more data.
   // `reach`: how many of these events the ring holds.
@@ -518,12 +504,12 @@ describe('lifecycle (Chromium)', () => {
         const b = await newTab(context, `${key}-b`)
         await openSource(b, 'a', url, 'b', { share: true })
         await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
-        await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+        await bfcache(b, 'pagehide')
         const cached = await record(b, 'a')
         const last = cached.data.at(-1) as number
         expect(holdAt - last).toBeGreaterThan(reach + 100)
         await until(`a has event ${holdAt}`, async () => (await record(a, 'a')).data.at(-1) === holdAt, 20_000)
-        await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+        await bfcache(b, 'pageshow')
         await until(`b caught up to ${holdAt}`, async () => (await record(b, 'a')).data.at(-1) === holdAt, 10_000)
         expect(stream.requests.length).toBe(2)
         expect(stream.requests[1]?.tab).toBe('b')
@@ -544,9 +530,8 @@ describe('lifecycle (Chromium)', () => {
     }, 60_000)
   }
 
-  it('share, BFCache of a follower tab (dispatched, as above) while 1 500+ events flow, more than the ring holds, and the stream goes on: its own connection (the server sending the backlog at once, 200 ms late) catches up past the events the leader broadcasts meanwhile, then it takes the leader\'s again, none lost, twice or out of order', async () => {
-    const context = await browser.newContext()
-    try {
+  it('share, BFCache of a follower tab (dispatched, as above) while 1 500+ events flow, more than the ring holds, and the stream goes on: its own connection (the server sending the backlog at once, 200 ms late) catches up past the events the leader broadcasts meanwhile, then it takes the leader\'s again, none lost, twice or out of order', () =>
+    inContext(async (context) => {
       const key = 'bfcache-gap-live'
       // The catch-up's first write, 200 ms late, holds only what was sent before its request: the
       // ~600 events the leader broadcasts meanwhile, which b drops, come in its next write.
@@ -558,11 +543,11 @@ describe('lifecycle (Chromium)', () => {
       const b = await newTab(context, `${key}-b`)
       await openSource(b, 'a', url, 'b', { share: true })
       await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
-      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })))
+      await bfcache(b, 'pagehide')
       const cached = await record(b, 'a')
       const last = cached.data.at(-1) as number
       await until('1 500 events sent while b is cached', () => stream.sent >= last + 1500, 20_000)
-      await b.evaluate(() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })))
+      await bfcache(b, 'pageshow')
       const shownAt = stream.sent
       await until('the catch-up closed', () => stream.requests[1]?.closedAt !== undefined, 10_000)
       const stoppedAt = stream.sent
@@ -574,14 +559,10 @@ describe('lifecycle (Chromium)', () => {
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(stream.requests.length).toBe(2)
       expect(stream.requests[1]).toMatchObject({ tab: 'b', lastEventId: String(last) })
-    } finally {
-      await context.close()
-    }
-  }, 60_000)
+    }), 60_000)
 
-  it('online (context.setOffline) while waiting 20 s to reconnect: reconnects at once', async () => {
-    const context = await browser.newContext()
-    try {
+  it('online (context.setOffline) while waiting 20 s to reconnect: reconnects at once', () =>
+    inContext(async (context) => {
       const key = 'online'
       const page = await newTab(context, 'online')
       await openSource(page, 'a', `/events/${key}?total=1&end=first`, 'p', { retry: { delay: 20_000 } })
@@ -598,14 +579,10 @@ describe('lifecycle (Chromium)', () => {
       expect((stream.requests[1]?.at as number) - onlineAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
       expect(since(stream.requests[0]?.at as number)).toBeLessThan(20_000)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('a clock jump (page.clock.fastForward, as a machine waking from sleep) while waiting 10 min to reconnect: reconnects at once', async () => {
-    const context = await browser.newContext()
-    try {
+  it('a clock jump (page.clock.fastForward, as a machine waking from sleep) while waiting 10 min to reconnect: reconnects at once', () =>
+    inContext(async (context) => {
       const key = 'clock'
       const page = await context.newPage()
       await page.clock.install()
@@ -622,14 +599,10 @@ describe('lifecycle (Chromium)', () => {
       expect((stream.requests[1]?.at as number) - jumpAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
       expect((await record(page, 'a')).events.filter((e) => e.startsWith('error')).length).toBe(1)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('a clock jump of 5 min (page.clock.fastForward) while OPEN with inactivityTimeout: 10 000: no "no data" error for the frozen time, one new request with Last-Event-ID at once', async () => {
-    const context = await browser.newContext()
-    try {
+  it('a clock jump of 5 min (page.clock.fastForward) while OPEN with inactivityTimeout: 10 000: no "no data" error for the frozen time, one new request with Last-Event-ID at once', () =>
+    inContext(async (context) => {
       const key = 'watchdog'
       const page = await context.newPage()
       await page.clock.install()
@@ -649,14 +622,10 @@ describe('lifecycle (Chromium)', () => {
       expect(rec.events.filter((e) => e.startsWith('error'))).toEqual([])
       expect(tally(rec.data, rec.data.at(-1) as number)).toEqual({ lost: 0, duplicated: 0, reordered: 0 })
       expect(stream.requests.length).toBe(2)
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('resume (Page Lifecycle; dispatched at the document, not bubbling, as Chromium fires it: CDP Page.setWebLifecycleState freezes no headless page here) while waiting 20 s to reconnect: reconnects at once', async () => {
-    const context = await browser.newContext()
-    try {
+  it('resume (Page Lifecycle; dispatched at the document, not bubbling, as Chromium fires it: CDP Page.setWebLifecycleState freezes no headless page here) while waiting 20 s to reconnect: reconnects at once', () =>
+    inContext(async (context) => {
       const key = 'freeze'
       const page = await newTab(context, 'freeze')
       await openSource(page, 'a', `/events/${key}?total=1&end=first`, 'p', { retry: { delay: 20_000 } })
@@ -671,14 +640,10 @@ describe('lifecycle (Chromium)', () => {
       lifecycle.resumeToRequestMs = Math.round((stream.requests[1]?.at as number) - resumedAt)
       expect((stream.requests[1]?.at as number) - resumedAt).toBeLessThan(1000)
       expect(stream.requests[1]?.lastEventId).toBe('1')
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 
-  it('pauseWhenHidden: 300 (visibility driven by a dispatched visibilitychange: headless pages are always visible): closes quietly after 300 ms hidden, reconnects with Last-Event-ID when visible', async () => {
-    const context = await browser.newContext()
-    try {
+  it('pauseWhenHidden: 300 (visibility driven by a dispatched visibilitychange: headless pages are always visible): closes quietly after 300 ms hidden, reconnects with Last-Event-ID when visible', () =>
+    inContext(async (context) => {
       const key = 'hidden'
       const page = await newTab(context, 'hidden')
       await openSource(page, 'a', `/events/${key}?total=100000&batch=1&every=50`, 'p', { pauseWhenHidden: 300 })
@@ -711,10 +676,7 @@ describe('lifecycle (Chromium)', () => {
       const rec = await record(page, 'a')
       expect(rec.events.map((e) => e.split('@')[0])).toEqual(['open', 'open'])
       expect(tally(rec.data, rec.data.at(-1) as number)).toEqual({ lost: 0, duplicated: 0, reordered: 0 })
-    } finally {
-      await context.close()
-    }
-  }, 30_000)
+    }), 30_000)
 })
 
 describe('share in Node (BroadcastChannel and Web Locks since Node 24.5)', () => {

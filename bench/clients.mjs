@@ -65,7 +65,7 @@ export const H2_CLIENTS = ['eventsource-kit+h2', 'eventsource-kit/fetchEvents+h2
  * stream), over HTTP/1.1 and HTTP/2, for the question of what a lighter
  * response interface would save.
  */
-export const LIGHT_CLIENTS = ['eventsource-kit+light', 'eventsource-kit/fetchEvents+light', 'eventsource-kit+h2-light', 'eventsource-kit/fetchEvents+h2-light', 'floor+light']
+export const LIGHT_CLIENTS = ['eventsource-kit+light', 'eventsource-kit/fetchEvents+light', 'eventsource-kit+h2-light', 'eventsource-kit/fetchEvents+h2-light', 'floor+light', 'floor+event+light']
 
 /** The clients of the many-streams scenarios (10 000 streams in one process): the library on each transport, and fetch's floor. */
 export const STREAM_CLIENTS = [
@@ -112,6 +112,7 @@ export const NOTES = {
   floor: 'fetch + reader + TextDecoder + eventsource-parser@VERSION, no event objects (bench/floor.mjs)',
   'floor+node': 'the floor with nodeFetch for fetch: what the Node transport itself allows',
   'floor+light': "the floor on createNodeTransport({ response: 'light' }): the least a client on the Node transport and eventsource-parser holds per stream",
+  'floor+event+light': 'reference: floor+event on the light transport: the least an EventTarget-based client on the Node transport does per event',
   'floor+event':
     'reference: the floor, plus an `Event` subclass carrying the data, dispatched to one listener per message: the least an EventTarget-based client adds (bench/reference.mjs)',
   'floor+for-await':
@@ -136,6 +137,7 @@ export const PACKAGES = {
   floor: 'eventsource-parser',
   'floor+node': 'eventsource-parser',
   'floor+light': 'eventsource-parser',
+  'floor+event+light': 'eventsource-parser',
   'floor+event': 'eventsource-parser',
   'floor+for-await': 'eventsource-parser',
 }
@@ -290,6 +292,12 @@ const loaders = {
     const { floor } = await import('./floor.mjs')
     const fetchImpl = await transport('light')
     return promiseAdapter((url, on, signal) => floor(url, on.data, signal, fetchImpl))
+  },
+
+  async 'floor+event+light'() {
+    const { floorEvent } = await import('./reference.mjs')
+    const fetchImpl = await transport('light')
+    return promiseAdapter((url, on, signal) => floorEvent(url, on.data, signal, fetchImpl))
   },
 
   async 'floor+event'() {

@@ -32,11 +32,11 @@ class DataEvent extends Event {
  * @param {(data: string) => void} onData
  * @param {AbortSignal} [signal]
  */
-export async function floorEvent(url, onData, signal) {
+export async function floorEvent(url, onData, signal, fetchImpl = fetch) {
   const target = new EventTarget()
   target.addEventListener('message', (event) => onData(event.data))
   const parser = createParser({ onEvent: (message) => target.dispatchEvent(new DataEvent(message.data)) })
-  await readText(url, signal, (text) => parser.feed(text))
+  await readText(url, signal, (text) => parser.feed(text), fetchImpl)
 }
 
 /**

@@ -70,6 +70,22 @@ async function bfcache(page: Page, type: 'pagehide' | 'pageshow'): Promise<void>
   await page.evaluate((type) => dispatchEvent(new PageTransitionEvent(type, { persisted: true })), type)
 }
 
+/**
+ * Tab a leads `url` (one request), tab b follows it until it has 5 events, then b's page goes
+ * into the back/forward cache (dispatched): what every follower-cache case starts from.
+ */
+async function leaderAndCachedFollower(context: BrowserContext, key: string, url: string): Promise<{ a: Page; b: Page; stream: ReturnType<TabsServer['stream']>; cached: Awaited<ReturnType<typeof record>> }> {
+  const a = await newTab(context, `${key}-a`)
+  await openSource(a, 'a', url, 'a', { share: true })
+  const stream = server.stream(key)
+  await until('a connected', () => stream.requests.length === 1)
+  const b = await newTab(context, `${key}-b`)
+  await openSource(b, 'a', url, 'b', { share: true })
+  await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
+  await bfcache(b, 'pagehide')
+  return { a, b, stream, cached: await record(b, 'a') }
+}
+
 /** Opens a source named `id` in `page`, its function `headers` naming the tab. */
 async function openSource(page: Page, id: string, url: string, tab: string, init: SourceInit = {}): Promise<void> {
   await page.evaluate(
@@ -432,15 +448,7 @@ describe('lifecycle (Chromium)', () => {
     inContext(async (context) => {
       const key = 'bfcache-follower'
       const url = `/events/${key}?total=100000&batch=1&every=2`
-      const a = await newTab(context, 'bfcache-follower-a')
-      await openSource(a, 'a', url, 'a', { share: true })
-      const stream = server.stream(key)
-      await until('a connected', () => stream.requests.length === 1)
-      const b = await newTab(context, 'bfcache-follower-b')
-      await openSource(b, 'a', url, 'b', { share: true })
-      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
-      await bfcache(b, 'pagehide')
-      const cached = await record(b, 'a')
+      const { a, b, stream, cached } = await leaderAndCachedFollower(context, key, url)
       expect(cached.readyState).toBe(0)
       const last = cached.data.at(-1) as number
       await until('50 events sent while b is cached', () => stream.sent >= last + 50, 5000)
@@ -497,15 +505,7 @@ describe('lifecycle (Chromium)', () => {
         const key = `bfcache-gap-${pad}`
         // Every response pauses after event `holdAt` until release: the catch-up reaches the leader there.
         const url = `/events/${key}?total=${total}&batch=1&every=1&holdAt=${holdAt}&pad=${pad}`
-        const a = await newTab(context, `${key}-a`)
-        await openSource(a, 'a', url, 'a', { share: true })
-        const stream = server.stream(key)
-        await until('a connected', () => stream.requests.length === 1)
-        const b = await newTab(context, `${key}-b`)
-        await openSource(b, 'a', url, 'b', { share: true })
-        await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
-        await bfcache(b, 'pagehide')
-        const cached = await record(b, 'a')
+        const { a, b, stream, cached } = await leaderAndCachedFollower(context, key, url)
         const last = cached.data.at(-1) as number
         expect(holdAt - last).toBeGreaterThan(reach + 100)
         await until(`a has event ${holdAt}`, async () => (await record(a, 'a')).data.at(-1) === holdAt, 20_000)
@@ -536,15 +536,7 @@ describe('lifecycle (Chromium)', () => {
       // The catch-up's first write, 200 ms late, holds only what was sent before its request: the
       // ~600 events the leader broadcasts meanwhile, which b drops, come in its next write.
       const url = `/events/${key}?total=300000&batch=3&every=1&backlog&backlogDelay=200`
-      const a = await newTab(context, `${key}-a`)
-      await openSource(a, 'a', url, 'a', { share: true })
-      const stream = server.stream(key)
-      await until('a connected', () => stream.requests.length === 1)
-      const b = await newTab(context, `${key}-b`)
-      await openSource(b, 'a', url, 'b', { share: true })
-      await until('b has 5 events', async () => (await record(b, 'a')).data.length >= 5)
-      await bfcache(b, 'pagehide')
-      const cached = await record(b, 'a')
+      const { a, b, stream, cached } = await leaderAndCachedFollower(context, key, url)
       const last = cached.data.at(-1) as number
       await until('1 500 events sent while b is cached', () => stream.sent >= last + 1500, 20_000)
       await bfcache(b, 'pageshow')

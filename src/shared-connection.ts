@@ -85,6 +85,9 @@ type Opened = { t: 'open'; n: number; i: string; a: number }
 /** One chunk's events (see {@link Message}). */
 type Events = { t: 'events'; k: number; p: Array<EventSourceMessage | string>; o: string; i: string; a: number; r: number }
 
+/** A chunk in the leader's ring, with the length of its events' data. */
+type Held = { events: Events; data: number }
+
 /**
  * The bound of the leader's ring, whichever comes first: enough for a tab
  * cached a few minutes on a busy stream, without a leader holding an
@@ -166,8 +169,8 @@ class Hub implements ConnectionSink {
   #release: (() => void) | undefined
   /** In the back/forward cache: out of the channel and the lock. */
   #away = false
-  /** The leader's last chunks, oldest first, and their events' data length (the ring's bound). */
-  #ring: Events[] = []
+  /** The leader's last chunks, oldest first, each with its events' data length, and the totals (the ring's bound). */
+  #ring: Held[] = []
   #ringEvents = 0
   #ringData = 0
   /** Restored, the number it asked the leader for, until the leader's replay comes. */
@@ -293,12 +296,22 @@ class Hub implements ConnectionSink {
     return this.#send(events)
   }
 
-  /** Into the ring, dropping its oldest chunks past the bound. */
+  /**
+   * Into the ring, dropping its oldest chunks past the bound. On the
+   * leader's per-chunk path: a chunk's data is measured once, on the way in.
+   */
   #keep(events: Events): void {
+    let data = 0
+    for (let index = 0; index < events.p.length; index += 2) data += (events.p[index] as EventSourceMessage).data.length
     const ring = this.#ring
-    ring.push(events)
-    this.#ringSize(events, 1)
-    while (ring.length > 0 && (this.#ringEvents > RING_EVENTS || this.#ringData > RING_DATA)) this.#ringSize(ring.shift() as Events, -1)
+    ring.push({ events, data })
+    this.#ringEvents += events.p.length / 2
+    this.#ringData += data
+    while (ring.length > 0 && (this.#ringEvents > RING_EVENTS || this.#ringData > RING_DATA)) {
+      const oldest = ring.shift() as Held
+      this.#ringEvents -= oldest.events.p.length / 2
+      this.#ringData -= oldest.data
+    }
   }
 
   #clearRing(): void {
@@ -306,11 +319,6 @@ class Hub implements ConnectionSink {
     this.#ringEvents = this.#ringData = 0
   }
 
-  /** Counts a chunk into the ring's size (`sign` 1) or out of it (-1). */
-  #ringSize(events: Events, sign: number): void {
-    this.#ringEvents += (sign * events.p.length) / 2
-    for (let index = 0; index < events.p.length; index += 2) this.#ringData += sign * (events.p[index] as EventSourceMessage).data.length
-  }
 
   /**
    * The events the ring holds past `n`, as one chunk (chunks delivered in one
@@ -320,10 +328,10 @@ class Hub implements ConnectionSink {
   #replay(n: number): Events | null {
     const stream = this.stream as Cursor
     const ring = this.#ring
-    const first = ring[0]?.k ?? stream.n + 1
+    const first = ring[0]?.events.k ?? stream.n + 1
     if (n < first - 1) return null
-    const pending = ring.flatMap((held) => held.p).slice(2 * (n + 1 - first))
-    return { t: 'events', k: n + 1, p: pending, o: ring.at(-1)?.o ?? '', i: stream.id, a: stream.at, r: (this.connection as Connection).reconnectionTime }
+    const pending = ring.flatMap((held) => held.events.p).slice(2 * (n + 1 - first))
+    return { t: 'events', k: n + 1, p: pending, o: ring.at(-1)?.events.o ?? '', i: stream.id, a: stream.at, r: (this.connection as Connection).reconnectionTime }
   }
 
   queueTask(step: () => void): void {

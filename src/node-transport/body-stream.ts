@@ -18,13 +18,20 @@ import type { Readable } from 'node:stream'
 type Result = ReadableStreamReadResult<Uint8Array>
 const DONE: Result = { done: true, value: undefined }
 
-/** Reads a paused-mode source one chunk per call; the one home of the reading rules. */
+/**
+ * Reads a paused-mode source one chunk per call; the one home of the reading
+ * rules. An idle stream holds one of these, two listener functions and the
+ * pending read's promise: the end and a close are read off the source itself
+ * (`readableEnded`, `destroyed`) rather than kept by a listener per event,
+ * since the idle heap per stream is one of this transport's goals.
+ */
 export class SourceReader {
   readonly #source: Readable
   readonly #wrapError: (error: Error) => unknown
-  #wake: (() => void) | undefined = undefined
+  /** The pending read's settlers, while it waits for the source. */
+  #resolve: ((result: Result) => void) | undefined = undefined
+  #reject: ((failure: unknown) => void) | undefined = undefined
   #failure: unknown = undefined
-  #ended = false
 
   /**
    * @param source - paused-mode readable; destroyed when the reader cancels
@@ -34,45 +41,85 @@ export class SourceReader {
   constructor(source: Readable, wrapError: (error: Error) => unknown) {
     this.#source = source
     this.#wrapError = wrapError
-    const notify = (): void => {
-      const wake = this.#wake
-      this.#wake = undefined
-      wake?.()
-    }
-    source.on('readable', notify)
-    source.once('end', () => {
-      this.#ended = true
-      notify()
-    })
-    // Stays on: a second error must not reach the process.
+    // One function for the events that can settle a waiting read: new data,
+    // the end, and a close that came with neither end nor error.
+    const wake = (): void => this.#wake()
+    source.on('readable', wake)
+    source.on('end', wake)
+    source.on('close', wake)
+    // Stays on: a second error must not reach the process. It keeps the
+    // error itself, for a source that emits one without destroy().
     source.on('error', (error: Error) => {
       this.#failure ??= wrapError(error)
-      notify()
-    })
-    // A source closed without 'end' or 'error' (an HTTP/2 stream reset with
-    // NO_ERROR, a socket that went away) is a broken body, not a clean end.
-    source.once('close', () => {
-      if (!this.#ended && this.#failure === undefined && !source.readableEnded) this.#failure = wrapError(new Error('other side closed'))
-      notify()
+      this.#wake()
     })
   }
 
   /** The next chunk, the end, or a rejection with the failure. */
   read(): Promise<Result> {
-    const chunk = this.#source.read() as Buffer | null
-    if (chunk !== null) return Promise.resolve({ done: false, value: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) })
-    if (this.#failure !== undefined) return Promise.reject(this.#failure)
-    if (this.#ended || this.#source.readableEnded) return Promise.resolve(DONE)
+    let result: Result | undefined
+    try {
+      result = this.#take()
+    } catch (failure) {
+      return Promise.reject(failure)
+    }
+    if (result !== undefined) return Promise.resolve(result)
     // Nothing buffered: wait for the next 'readable', 'end', 'error' or 'close'.
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve
-    }).then(() => this.read())
+    return new Promise<Result>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
   }
 
   /** Destroys the source; a pending or later read ends with `reason`. */
-  cancel(reason: unknown): void {
+  destroy(reason: unknown): void {
     this.#failure ??= reason
     this.#source.destroy()
+  }
+
+  /** Settles when the source closes: fulfilled after a clean end, rejected otherwise. */
+  whenClosed(): Promise<undefined> {
+    const source = this.#source
+    return new Promise((resolve, reject) => {
+      source.once('close', () => (source.readableEnded ? resolve(undefined) : reject(this.#wrapError(new Error('other side closed')))))
+    })
+  }
+
+  #wake(): void {
+    const resolve = this.#resolve
+    const reject = this.#reject as (failure: unknown) => void
+    if (resolve === undefined) return
+    let result: Result | undefined
+    try {
+      result = this.#take()
+    } catch (failure) {
+      this.#resolve = this.#reject = undefined
+      return reject(failure)
+    }
+    // A 'readable' with nothing to read yet: keep waiting.
+    if (result === undefined) return
+    this.#resolve = this.#reject = undefined
+    resolve(result)
+  }
+
+  /**
+   * What a read gets now: a chunk, the end, `undefined` for nothing yet; or it
+   * throws the failure. Buffered chunks come before a failure or the end.
+   */
+  #take(): Result | undefined {
+    const source = this.#source
+    const chunk = source.read() as Buffer | null
+    if (chunk !== null) return { done: false, value: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) }
+    if (this.#failure === undefined) {
+      const errored = source.errored
+      if (errored !== null) this.#failure = this.#wrapError(errored)
+      else if (source.readableEnded) return DONE
+      // Closed with neither 'end' nor 'error' (an HTTP/2 stream reset with
+      // NO_ERROR, a socket that went away): a broken body, not a clean end.
+      else if (source.destroyed) this.#failure = this.#wrapError(new Error('other side closed'))
+      else return undefined
+    }
+    throw this.#failure
   }
 }
 
@@ -91,7 +138,7 @@ export function toWebStream(source: Readable, wrapError: (error: Error) => unkno
         else controller.enqueue(result.value)
       },
       cancel(reason): void {
-        reader.cancel(reason)
+        reader.destroy(reason)
       },
     },
     { highWaterMark: 0 },
@@ -118,35 +165,37 @@ export interface LightReader {
   readonly closed: Promise<undefined>
 }
 
-/** The source as a {@link LightBody}. */
+/**
+ * The source as a {@link LightBody}: one object that is the body and, once
+ * locked, its reader, so an open stream holds no closures for either.
+ */
 export function toLightBody(source: Readable, wrapError: (error: Error) => unknown): LightBody {
-  const reader = new SourceReader(source, wrapError)
-  let locked = false
-  const cancel = (reason?: unknown): Promise<void> => {
-    reader.cancel(reason)
+  return new NodeLightBody(source, wrapError)
+}
+
+class NodeLightBody extends SourceReader implements LightBody, LightReader {
+  #locked = false
+
+  get locked(): boolean {
+    return this.#locked
+  }
+
+  getReader(): LightReader {
+    if (this.#locked) throw new TypeError('ReadableStream is locked')
+    this.#locked = true
+    return this
+  }
+
+  releaseLock(): void {
+    this.#locked = false
+  }
+
+  cancel(reason?: unknown): Promise<void> {
+    this.destroy(reason)
     return Promise.resolve()
   }
-  const lightReader: LightReader = {
-    read: () => reader.read(),
-    cancel,
-    releaseLock: () => {
-      locked = false
-    },
-    get closed(): Promise<undefined> {
-      return new Promise((resolve, reject) => {
-        source.once('close', () => (source.readableEnded ? resolve(undefined) : reject(wrapError(new Error('other side closed')))))
-      })
-    },
-  }
-  return {
-    get locked() {
-      return locked
-    },
-    getReader() {
-      if (locked) throw new TypeError('ReadableStream is locked')
-      locked = true
-      return lightReader
-    },
-    cancel,
+
+  get closed(): Promise<undefined> {
+    return this.whenClosed()
   }
 }

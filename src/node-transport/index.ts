@@ -55,7 +55,9 @@ export interface NodeTransportOptions {
    * (status, statusText, url, headers, a body with getReader/read/cancel),
    * without the web stream's objects: about 3.4 KiB less heap per open
    * stream (bench/transport-heap.mjs). Not a `Response`: no clone(), no
-   * blob()/formData(), no pipeTo on the body.
+   * blob()/formData(), no pipeTo on the body. `init.signal` aborts the
+   * request until the response is in; after that the body is ended by its
+   * `cancel()` (or its reader's), not by the signal.
    * `'auto'`: `'light'` for a 200 response of type `text/event-stream`,
    * `'web'` for any other. What this library's EventSource and fetchEvents()
    * use on Node by default: they read an event stream's body themselves and
@@ -171,21 +173,25 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       throw new TypeError('Request with GET/HEAD method cannot have body.')
     }
     // The abort listener goes on before the first await, as undici's does
-    // (within the call), and stays until the body closes.
+    // (within the call). It ends the exchange in flight and rejects what the
+    // request phase waits for; toResponse() puts a listener of its own on
+    // the body, so nothing of this phase is held once the response is out.
     let current: Exchange | undefined
-    let onAbort: (() => void) | undefined
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal === undefined) return
-      onAbort = () => {
-        current?.destroy(signal.reason)
-        reject(signal.reason)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
-    aborted.catch(ignore)
-    const forgetSignal = (): void => {
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+    let rejectWait: ((reason: unknown) => void) | undefined
+    const onAbort = (): void => {
+      current?.destroy(signal?.reason)
+      rejectWait?.(signal?.reason)
     }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const forgetSignal = (): void => signal?.removeEventListener('abort', onAbort)
+    // A step of the request phase, unless the signal aborts it first.
+    const abortable = <T>(step: Promise<T>): Promise<T> =>
+      signal === undefined
+        ? step
+        : new Promise<T>((resolve, reject) => {
+            rejectWait = reject
+            step.then(resolve, reject)
+          })
     let body: RequestBody | undefined
     try {
       body = await extractBody(bodyInit)
@@ -206,8 +212,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
         const opening = open(wire, settings, sessions)
         // An abort while a session is being set up ends the exchange as soon as it exists.
         opening.then((exchange) => signal?.aborted && exchange.destroy(signal.reason), ignore)
-        current = await Promise.race([opening, aborted])
-        const head = await Promise.race([current.head, aborted])
+        current = await abortable(opening)
+        const head = await abortable(current.head)
         const location = REDIRECT_STATUS.has(head.status) ? headerValue(head.rawHeaders, 'location') : undefined
         if (location !== undefined) {
           // The redirect response's body is not read (fetch discards it).
@@ -216,7 +222,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
           if (next instanceof Error) throw fetchFailed(next)
           continue
         }
-        return toResponse(head, state, signal, forgetSignal, settings.response)
+        forgetSignal()
+        return toResponse(head, state, signal, current.destroy, settings.response)
       }
     } catch (error) {
       forgetSignal()
@@ -282,15 +289,20 @@ function openHttp1(wire: WireRequest, settings: Settings): Exchange {
   let phase: 'Headers' | 'Body' = 'Headers'
   if (settings.headersTimeout > 0) request.setTimeout(settings.headersTimeout)
   request.on('timeout', () => request.destroy(new TimeoutError(`${phase} Timeout Error`)))
-  const head = new Promise<Head>((resolve, reject) => {
-    // Stays on: a socket error after the head reaches the body, not the process.
-    request.on('error', reject)
+  // Until the head is in: what rejects it. Dropped then, so an open stream
+  // holds neither the head nor its promise.
+  let reject: ((error: Error) => void) | undefined
+  const head = new Promise<Head>((resolve, rejectHead) => {
+    reject = rejectHead
     request.once('response', (response: http.IncomingMessage) => {
       phase = 'Body'
+      reject = undefined
       request.setTimeout(settings.bodyTimeout)
       resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', rawHeaders: response.rawHeaders, body: response })
     })
   })
+  // Stays on: a socket error after the head reaches the body, not the process.
+  request.on('error', (error) => reject?.(error))
   head.catch(ignore)
   sendBody(wire.body, request, (error) => request.destroy(error))
   return {
@@ -365,22 +377,29 @@ function sendBody(body: RequestBody | undefined, target: NodeJS.WritableStream, 
 }
 
 /** The head and body of the final hop as a `Response` with fetch's `url` and `redirected`. */
-function toResponse(head: Head, state: RedirectState, signal: AbortSignal | undefined, forgetSignal: () => void, option: 'web' | 'light' | 'auto'): Response {
+function toResponse(head: Head, state: RedirectState, signal: AbortSignal | undefined, destroy: () => void, option: 'web' | 'light' | 'auto'): Response {
   const headers = new Headers()
   for (let i = 0; i < head.rawHeaders.length; i += 2) headers.append(head.rawHeaders[i] as string, head.rawHeaders[i + 1] as string)
   const shape = option !== 'auto' ? option : head.status === 200 && isEventStream(headers.get('content-type')) ? 'light' : 'web'
   let body: ReadableStream<Uint8Array> | LightBody | null = null
   if (NULL_BODY_STATUS.has(head.status) || state.method === 'HEAD') {
     head.body.resume()
-    forgetSignal()
   } else {
     const decoded = decodeBody(head.body, headerValue(head.rawHeaders, 'content-encoding'), state.method, head.status)
-    // The abort listener of the request phase stays until the body closes:
-    // it destroys the exchange, which breaks the body, and the reader gets
-    // the signal's reason, as in fetch.
-    decoded.once('close', forgetSignal)
-    const wrapError = (error: Error): unknown => (signal?.aborted ? signal.reason : new TypeError('terminated', { cause: error }))
-    body = shape === 'light' ? toLightBody(decoded, wrapError) : toWebStream(decoded, wrapError)
+    if (shape === 'light') {
+      // A light body is ended by its cancel(), not by the signal: the model
+      // that reads it cancels it itself, and an open stream then holds
+      // neither the signal nor a listener on it.
+      body = toLightBody(decoded, terminated)
+    } else {
+      // Until the body closes, an abort destroys the exchange, which breaks
+      // the body, and the reader gets the signal's reason, as in fetch.
+      if (signal !== undefined) {
+        signal.addEventListener('abort', destroy, { once: true })
+        decoded.on('close', () => signal.removeEventListener('abort', destroy))
+      }
+      body = toWebStream(decoded, (error) => (signal?.aborted ? signal.reason : terminated(error)))
+    }
   }
   const url = new URL(state.url)
   url.hash = ''
@@ -493,6 +512,11 @@ function proxied(url: URL): boolean {
   const on = env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy')
   if (!on) return false
   return url.protocol === 'https:' ? Boolean(env.HTTPS_PROXY ?? env.https_proxy) : Boolean(env.HTTP_PROXY ?? env.http_proxy)
+}
+
+/** Fetch's error for a body that broke after the response: `TypeError: terminated`. */
+function terminated(error: Error): TypeError {
+  return new TypeError('terminated', { cause: error })
 }
 
 /** Fetch's network error: `TypeError: fetch failed`, the reason in `cause`. */

@@ -21,7 +21,7 @@
  */
 import type { EventSourceMessage } from 'eventsource-parser'
 import type { ErrorKind } from './errors.js'
-import { createEventStreamDecoder, DEFAULT_MAX_BUFFER_SIZE, type EventStreamDecoder, type EventStreamHandlers } from './event-stream.js'
+import { createEventStreamDecoder, type EventStreamDecoder, type EventStreamHandlers } from './event-stream.js'
 import { readErrorBody } from './error-body.js'
 import { isEventStream } from './mime.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
@@ -141,8 +141,14 @@ export interface ConnectionOptions {
  * connection's memory counts).
  */
 export class Attempt implements EventStreamHandlers, ChunkEvents {
-  /** Aborts this attempt's fetch; none when the owner's signal does. */
-  readonly controller: AbortController | undefined
+  /**
+   * Aborts this attempt's fetch until its body is being read; none when the
+   * owner's signal does. After that, cancelling the reader ends the body on
+   * every transport, and an open stream need not hold the controller.
+   */
+  controller: AbortController | undefined
+  /** Why the attempt was aborted (the watchdog's `TimeoutError`), for its outcome. */
+  reason: unknown
   /** Cleared when the attempt is over: whatever of it still runs surfaces nothing. */
   active = true
   opened = false
@@ -200,7 +206,8 @@ export class Attempt implements EventStreamHandlers, ChunkEvents {
   abort(reason?: unknown): void {
     clearTimeout(this.watchdog)
     this.controller?.abort(reason)
-    void this.reader?.cancel(this.controller?.signal.reason ?? reason).catch(ignore)
+    this.reason = this.controller?.signal.reason ?? reason
+    void this.reader?.cancel(this.reason).catch(ignore)
   }
 }
 
@@ -370,12 +377,14 @@ export class Connection {
     attempt.reader = body.getReader()
     // An `open` listener may have called close().
     if (!attempt.active) return void attempt.reader.cancel().catch(ignore)
+    // From here on abort() cancels the reader, which ends the body.
+    attempt.controller = undefined
 
     // "… and interpret res's body line by line" (§9.2.6). Dispatch step 5:
     // events carry "the serialization of the origin of the event stream's
     // final URL (i.e., the URL after redirects)", once per response.
     attempt.origin = new URL(this.#url).origin
-    attempt.decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE)
+    attempt.decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize)
     // Reactions to each read() rather than a loop in this async function: an
     // idle stream then holds one pending read and these two handlers, not a
     // suspended frame (bench/README.md has the difference per connection).
@@ -519,7 +528,7 @@ const ERROR_BODY_TIMEOUT = 3000
 /** What a network error means: our watchdog ran out, someone else aborted, or the network. */
 function broken(attempt: Attempt, cause: unknown): Outcome {
   const { opened, timedOut } = attempt
-  if (timedOut > 0) return { kind: 'timeout', opened, cause: attempt.controller?.signal.reason ?? cause, timeout: timedOut }
+  if (timedOut > 0) return { kind: 'timeout', opened, cause: attempt.reason ?? cause, timeout: timedOut }
   const name = (cause as { name?: unknown } | null)?.name
   return { kind: name === 'AbortError' || name === 'TimeoutError' ? 'aborted' : 'network', opened, cause }
 }

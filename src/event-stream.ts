@@ -21,7 +21,7 @@ import {
  * unfinished line or event, far above any real event and far below what
  * exhausts a process.
  */
-export const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024
+export const DEFAULT_MAX_BUFFER_SIZE = 2 ** 24
 
 /** What the decoder reports while it reads a body. */
 export interface EventStreamHandlers {
@@ -47,9 +47,9 @@ export interface EventStreamDecoder {
   push(bytes: Uint8Array): void
 }
 
-// Reused for every chunk: `decode()` reads the option each call, so one frozen
+// Reused for every chunk: `decode()` reads the option each call, so one
 // object avoids an allocation on the per-chunk path.
-const STREAM = Object.freeze({ stream: true })
+const STREAM = { stream: true }
 
 // eventsource-parser also strips a leading BOM (raw or decoded). The decoder
 // below already strips exactly one, as §9.2.6 requires; a second strip would
@@ -69,7 +69,7 @@ const BOM = 0xfeff
  */
 export function createEventStreamDecoder(
   handlers: EventStreamHandlers,
-  maxBufferSize?: number,
+  maxBufferSize: number = DEFAULT_MAX_BUFFER_SIZE,
 ): EventStreamDecoder {
   return new BodyDecoder(handlers, maxBufferSize)
 }
@@ -78,9 +78,27 @@ export function createEventStreamDecoder(
 // calls back only from inside, so the callbacks below are shared by every
 // parser and find their decoder here: an idle connection then holds no
 // closures for its decoder, only the fields of one object (memory per idle
-// connection is a goal, see bench/heap.mjs). Saved and restored around each
-// feed, so a handler that feeds another decoder cannot confuse the two.
+// connection is a goal, see bench/heap.mjs). Set before every feed; no
+// handler feeds a decoder (each only records what it is told), so it never
+// needs restoring.
 let feeding: BodyDecoder | undefined
+
+// A decode without `stream` leaves a TextDecoder as it found it, so one
+// decoder serves every body for the chunks that hold whole characters; a body
+// makes its own only while a character is split across its chunks. It keeps
+// BOMs: see BodyDecoder.
+const WHOLE = new TextDecoder('utf-8', { ignoreBOM: true })
+
+/**
+ * Whether a chunk's text ends with an empty line, tested on its last three
+ * characters (a regular expression anchored at the end would scan the whole
+ * chunk): the last line terminator (LF, or CRLF) comes right after another.
+ * The parser has then dispatched or dropped the block and holds no partial
+ * line, no data, no event type and no id (the last event ID lives in the
+ * connection), so a parser made anew is the same parser. A final CR alone
+ * does not count: an LF may follow it.
+ */
+const END_OF_BLOCK = /\n\n$|[\r\n]\r\n$/
 
 class BodyDecoder implements EventStreamDecoder {
   // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark
@@ -89,76 +107,75 @@ class BodyDecoder implements EventStreamDecoder {
   // not `fatal`. It could strip the BOM too, but Node 24's does it wrong when
   // the BOM is split across chunks (it then strips a second BOM as well), so it
   // is told to keep BOMs and the first decoded character is checked here instead.
-  readonly #text = new TextDecoder('utf-8', { ignoreBOM: true })
-  readonly #parser: EventSourceParser
+  // Set only while the last chunk ended inside a multibyte character, whose
+  // first bytes it holds.
+  #text: TextDecoder | undefined
+  // Made on the first text, and dropped whenever a chunk's text ends with
+  // the blank line that ends a block: a parser then holds nothing a new one
+  // would not, and an idle stream (which mostly waits between whole events)
+  // holds no parser.
+  #parser: EventSourceParser | undefined
   readonly #handlers: EventStreamHandlers
+  readonly #maxBufferSize: number
   #bomChecked = false
   #overflowed = false
-  // Whether the last chunk ended inside a multibyte character, whose first
-  // bytes the decoder may still hold.
-  #carry = false
 
-  constructor(handlers: EventStreamHandlers, maxBufferSize: number | undefined) {
+  constructor(handlers: EventStreamHandlers, maxBufferSize: number) {
     this.#handlers = handlers
-    this.#parser = createParser({ ...BodyDecoder.callbacks, maxBufferSize })
-    this.#feed(PRIME)
+    this.#maxBufferSize = maxBufferSize
   }
 
   push(bytes: Uint8Array): void {
     // After an overflow the parser refuses input until reset; the caller is
     // tearing the connection down, so further bytes are simply dropped.
     if (this.#overflowed || bytes.length === 0) return
-    // A chunk that ends in an ASCII byte, with nothing carried over from the
-    // last one, holds whole characters only: decoding it without `stream`
-    // gives the same text, through the decoder's fast path, which Node's
-    // streaming decode lacks (bench/README.md has what it saves per chunk).
-    // Every byte of a multibyte character is 0x80 or above, so an ASCII last
-    // byte cannot be part of an unfinished one.
+    // A chunk that ends in an ASCII byte holds no unfinished character at its
+    // end (every byte of a multibyte character is 0x80 or above). With
+    // nothing carried over from the chunk before either, decoding it without
+    // `stream` gives the same text, through the decoder's fast path, which
+    // Node's streaming decode lacks (bench/README.md has what it saves).
     const wholeEnd = (bytes[bytes.length - 1] as number) < 0x80
-    let text = !this.#carry && wholeEnd ? this.#text.decode(bytes) : this.#text.decode(bytes, STREAM)
-    this.#carry = !wholeEnd
+    let text = this.#text === undefined && wholeEnd ? WHOLE.decode(bytes) : (this.#text ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(bytes, STREAM)
+    // After an ASCII byte a streaming decoder holds nothing either.
+    if (wholeEnd) this.#text = undefined
     if (!this.#bomChecked) {
       // Until the first character is decoded, a BOM may still be arriving.
       if (text === '') return
       this.#bomChecked = true
       if (text.charCodeAt(0) === BOM) text = text.slice(1)
     }
-    if (text !== '') this.#feed(text)
-  }
-
-  #feed(text: string): void {
-    const previous = feeding
+    if (text === '') return
     feeding = this
-    try {
-      this.#parser.feed(text)
-    } finally {
-      feeding = previous
+    let parser = this.#parser
+    if (parser === undefined) {
+      parser = this.#parser = createParser({ ...BodyDecoder.callbacks, maxBufferSize: this.#maxBufferSize })
+      parser.feed(PRIME)
     }
+    parser.feed(text)
+    if (END_OF_BLOCK.test(text.slice(-3))) this.#parser = undefined
   }
 
-  /** The parser's callbacks, one set for every decoder (see `feeding`). */
+  /**
+   * The parser's callbacks, one set for every decoder: only a parser inside
+   * push() calls back, so `feeding` is set and is its decoder.
+   */
   static readonly callbacks: ParserCallbacks = {
     onEvent(message) {
-      BodyDecoder.#current().#handlers.onEvent(message)
+      ;(feeding as BodyDecoder).#handlers.onEvent(message)
     },
     onId(id) {
-      BodyDecoder.#current().#handlers.onId(id)
+      ;(feeding as BodyDecoder).#handlers.onId(id)
     },
     onRetry(milliseconds) {
-      BodyDecoder.#current().#handlers.onRetry(milliseconds)
+      ;(feeding as BodyDecoder).#handlers.onRetry(milliseconds)
     },
     onError(error) {
       // Unknown fields and bogus `retry` values are reported here too; the
       // spec ignores them, so only the buffer limit is an error for us.
       if (error.type !== 'max-buffer-size-exceeded') return
-      const decoder = BodyDecoder.#current()
+      const decoder = feeding as BodyDecoder
       decoder.#overflowed = true
       decoder.#handlers.onOverflow(error)
     },
-  }
-
-  static #current(): BodyDecoder {
-    // Only a parser inside #feed calls back, so `feeding` is set.
-    return feeding as BodyDecoder
   }
 }

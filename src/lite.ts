@@ -26,7 +26,7 @@
  */
 import type { EventSourceMessage } from 'eventsource-parser'
 import type { EventHandler } from './event-handler.js'
-import { createEventStreamDecoder, DEFAULT_MAX_BUFFER_SIZE } from './event-stream.js'
+import { createEventStreamDecoder } from './event-stream.js'
 import { SourceMessageEvent } from './message-event.js'
 import { isEventStream } from './mime.js'
 import { CLOSED, CONNECTING, OPEN, type ReadyState } from './ready-state.js'
@@ -90,6 +90,8 @@ export class EventSource<Events extends string = string> extends EventTarget {
   #requestUrl: string
   /** Aborts the current attempt's fetch and body; only close() aborts it. */
   #controller: AbortController | undefined
+  /** The body being read, which close() also cancels. */
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
 
   /**
@@ -145,6 +147,9 @@ export class EventSource<Events extends string = string> extends EventTarget {
     this.#readyState = CLOSED
     clearTimeout(this.#reconnectTimer)
     this.#controller?.abort()
+    // Aborting the fetch errors its body in every runtime; the cancel also
+    // frees a body whose stream ignores the signal.
+    void this.#reader?.cancel().catch(ignore)
   }
 
   /** One attempt: fetch, then read the body until it ends, breaks or close() aborts it. */
@@ -212,41 +217,33 @@ export class EventSource<Events extends string = string> extends EventTarget {
         onRetry: (milliseconds) => void (this.#reconnectionTime = Math.min(milliseconds, MAX_TIMER_DELAY)),
         onOverflow: (error) => void (overflow = error),
       },
-      DEFAULT_MAX_BUFFER_SIZE,
     )
-    // close() aborts the fetch, which errors the body in every runtime; the
-    // explicit cancel also frees a body whose stream ignores the signal.
-    const cancel = (): void => void reader.cancel().catch(ignore)
-    signal.addEventListener('abort', cancel)
-    try {
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>
-        try {
-          chunk = await reader.read()
-        } catch {
-          return signal.aborted ? undefined : 'reestablish'
-        }
-        // The end of the body: the decoder drops the unfinished event.
-        if (chunk.done) return 'reestablish'
-        decoder.push(chunk.value)
-        // Dispatch step 8, a task per event (task-per-event.ts).
-        // When all went out at once it returns `undefined`: one tick, no promise.
-        await dispatchEach(pending.length / 2, (index) => {
-          // A listener may have called close().
-          if (signal.aborted) return false
-          const message = pending[2 * index] as EventSourceMessage
-          this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, pending[2 * index + 1] as string))
-          return true
-        })
-        pending.length = 0
-        if (signal.aborted) return undefined
-        if (overflow !== undefined) {
-          void reader.cancel(overflow).catch(ignore)
-          return 'reestablish'
-        }
+    this.#reader = reader
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>
+      try {
+        chunk = await reader.read()
+      } catch {
+        return signal.aborted ? undefined : 'reestablish'
       }
-    } finally {
-      signal.removeEventListener('abort', cancel)
+      // The end of the body: the decoder drops the unfinished event.
+      if (chunk.done) return 'reestablish'
+      decoder.push(chunk.value)
+      // Dispatch step 8, a task per event (task-per-event.ts).
+      // When all went out at once it returns `undefined`: one tick, no promise.
+      await dispatchEach(pending.length / 2, (index) => {
+        // A listener may have called close().
+        if (signal.aborted) return false
+        const message = pending[2 * index] as EventSourceMessage
+        this.dispatchEvent(new SourceMessageEvent(message.event ?? 'message', message.data, origin, pending[2 * index + 1] as string))
+        return true
+      })
+      pending.length = 0
+      if (signal.aborted) return undefined
+      if (overflow !== undefined) {
+        void reader.cancel(overflow).catch(ignore)
+        return 'reestablish'
+      }
     }
   }
 

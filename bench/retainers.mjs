@@ -7,7 +7,8 @@
 //   node --expose-gc bench/retainers.mjs [client=eventsource-kit] [name=object:URL] [connections=50]
 //
 // NAME matches "<type>:<name>" as the snapshot has them: `object:Attempt`,
-// `closure:onEvent`, `array:` (every array), `(string)` for strings.
+// `closure:onEvent`, `array:` (every array), `(string)` for strings. MIN_SIZE=N
+// keeps the objects of N bytes or more.
 import { fork } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -46,6 +47,8 @@ try {
 process.exit(0)
 
 function printRetainers(snap, target) {
+  // MIN_SIZE=300: only objects of that many bytes or more (the large arrays among many small ones).
+  const minSize = Number(process.env.MIN_SIZE ?? 0)
   const { node_fields: nf, node_types: [types], edge_fields: ef, edge_types: [etypes] } = snap.snapshot.meta
   const [iType, iName, iEdges, iSize] = ['type', 'name', 'edge_count', 'self_size'].map((f) => nf.indexOf(f))
   const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f))
@@ -68,7 +71,7 @@ function printRetainers(snap, target) {
   }
   const chains = new Map()
   for (let i = 0; i < snap.nodes.length; i += nf.length) {
-    if (!label(i).includes(target)) continue
+    if (!label(i).includes(target) || snap.nodes[i + iSize] < minSize) continue
     const chain = [`${label(i)} (${snap.nodes[i + iSize]} B)`]
     let current = i
     for (let depth = 0; depth < 4; depth++) {

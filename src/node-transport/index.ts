@@ -270,10 +270,17 @@ function openHttp1(wire: WireRequest, settings: Settings): Exchange {
   const { url } = wire
   const secure = url.protocol === 'https:'
   // undici's connection header; set here, Node's http sends it first, not after the others.
-  const headers: Record<string, string> = { connection: 'keep-alive' }
-  for (const [name, value] of wire.headers) headers[name] = value
-  if (wire.body?.kind === 'bytes') headers['content-length'] = String(wire.body.bytes.byteLength)
-  else if (wire.body === undefined && (wire.method === 'POST' || wire.method === 'PUT')) headers['content-length'] = '0'
+  const headers: string[] = ['connection', 'keep-alive']
+  for (const [name, value] of wire.headers) headers.push(name, value)
+  if (wire.body?.kind === 'bytes') headers.push('content-length', String(wire.body.bytes.byteLength))
+  else if (wire.body === undefined && (wire.method === 'POST' || wire.method === 'PUT')) headers.push('content-length', '0')
+  // Headers given as a flat list (the shape of rawHeaders) are written as
+  // they are, and the request keeps no header map, which an open stream
+  // would hold as long as it lives (a [name, value] array per header). Node
+  // adds Host only to headers given as an object, so it is added here, last,
+  // where Node puts it. Node's env proxy support adds its own headers only to
+  // an object, so a proxied request gives one.
+  if (!wire.headers.has('host')) headers.push('host', url.host)
   const request = (secure ? https : http).request({
     ...(secure ? settings.tls : {}),
     protocol: url.protocol,
@@ -281,7 +288,7 @@ function openHttp1(wire: WireRequest, settings: Settings): Exchange {
     port: url.port,
     path: url.pathname + url.search,
     method: wire.method,
-    headers,
+    headers: proxied(url) ? Object.fromEntries(pairs(headers)) : headers,
     // The global agents: keep-alive, and the env proxy support of fetch.
     agent: secure ? https.globalAgent : http.globalAgent,
   })
@@ -494,6 +501,11 @@ function setAcceptEncoding(wire: WireRequest): void {
 function normalizeMethod(method: string): string {
   const upper = method.toUpperCase()
   return NORMALIZED_METHODS.has(upper) ? upper : method
+}
+
+/** A flat [name, value, name, value…] list as pairs. */
+function* pairs(flat: string[]): Generator<[string, string]> {
+  for (let i = 0; i < flat.length; i += 2) yield [flat[i] as string, flat[i + 1] as string]
 }
 
 function headerValue(rawHeaders: string[], name: string): string | undefined {

@@ -24,7 +24,13 @@ export function resolveConnectionOptions(url: URL, init: EventSourceInit, oneSho
   return {
     url: url.href,
     withCredentials,
-    request: new UserRequest(url.href, method, init.headers, init.body, withCredentials),
+    // With no method, headers or body the spec's request is all there is:
+    // the model builds it without awaiting anything (the fetch starts in the
+    // constructor, as the browser's does), and a source holds no UserRequest.
+    request:
+      init.method === undefined && init.headers === undefined && init.body === undefined
+        ? undefined
+        : new UserRequest(url.href, method, init.headers, init.body, withCredentials),
     // A `fetch` option always wins; `transport: 'fetch'` keeps the global
     // fetch where the Node entry made its Node transport the default.
     fetch: init.fetch ?? (init.transport === 'fetch' ? globalFetch : undefined),

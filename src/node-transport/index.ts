@@ -337,10 +337,13 @@ function openHttp2(entry: Http2Entry, sessions: Http2Sessions, wire: WireRequest
   let phase: 'Headers' | 'Body' = 'Headers'
   if (settings.headersTimeout > 0) stream.setTimeout(settings.headersTimeout)
   stream.on('timeout', () => stream.destroy(new TimeoutError(`${phase} Timeout Error`)))
-  const head = new Promise<Head>((resolve, reject) => {
-    stream.on('error', reject)
+  // Until the head is in: what rejects it, as in openHttp1.
+  let reject: ((error: Error) => void) | undefined
+  const head = new Promise<Head>((resolve, rejectHead) => {
+    reject = rejectHead
     stream.once('response', (responseHeaders) => {
       phase = 'Body'
+      reject = undefined
       stream.setTimeout(settings.bodyTimeout)
       const rawHeaders: string[] = []
       for (const [name, value] of Object.entries(responseHeaders)) {
@@ -349,8 +352,10 @@ function openHttp2(entry: Http2Entry, sessions: Http2Sessions, wire: WireRequest
       }
       resolve({ status: Number(responseHeaders[':status']), statusText: '', rawHeaders, body: stream })
     })
-    stream.once('close', () => reject(new Error(`HTTP/2 stream closed (code ${stream.rstCode ?? '?'}) before the response`)))
   })
+  // Stays on: an error after the head reaches the body, not the process.
+  stream.on('error', (error) => reject?.(error))
+  stream.on('close', () => reject?.(new Error(`HTTP/2 stream closed (code ${stream.rstCode ?? '?'}) before the response`)))
   head.catch(ignore)
   if (wire.body !== undefined) sendBody(wire.body, stream, (error) => stream.destroy(error))
   return {

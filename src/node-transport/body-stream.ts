@@ -20,10 +20,11 @@ const DONE: Result = { done: true, value: undefined }
 
 /**
  * Reads a paused-mode source one chunk per call; the one home of the reading
- * rules. An idle stream holds one of these, two listener functions and the
- * pending read's promise: the end and a close are read off the source itself
- * (`readableEnded`, `destroyed`) rather than kept by a listener per event,
- * since the idle heap per stream is one of this transport's goals.
+ * rules. An idle stream holds one of these, one listener function and the
+ * pending read's promise: an error, the end and a close are read off the
+ * source itself (`errored`, `readableEnded`, `destroyed`) rather than kept by
+ * a listener per event, since the idle heap per stream is one of this
+ * transport's goals.
  */
 export class SourceReader {
   readonly #source: Readable
@@ -41,18 +42,16 @@ export class SourceReader {
   constructor(source: Readable, wrapError: (error: Error) => unknown) {
     this.#source = source
     this.#wrapError = wrapError
-    // One function for the events that can settle a waiting read: new data,
-    // the end, and a close that came with neither end nor error.
+    // One function for every event that can settle a waiting read: new data,
+    // the end, an error, and a close that came with neither. The error is
+    // read off the source (`errored`, which Node sets before it emits
+    // 'error'); the listener stays on, so a second error cannot reach the
+    // process either.
     const wake = (): void => this.#wake()
     source.on('readable', wake)
     source.on('end', wake)
+    source.on('error', wake)
     source.on('close', wake)
-    // Stays on: a second error must not reach the process. It keeps the
-    // error itself, for a source that emits one without destroy().
-    source.on('error', (error: Error) => {
-      this.#failure ??= wrapError(error)
-      this.#wake()
-    })
   }
 
   /** The next chunk, the end, or a rejection with the failure. */

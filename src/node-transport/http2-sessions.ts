@@ -80,7 +80,8 @@ export class Http2Sessions {
       entry.idleTimer = undefined
       entry.session.ref()
     }
-    stream.once('close', () => {
+    // `on`, not `once`: 'close' comes once, and an open stream then holds no once-wrapper.
+    stream.on('close', () => {
       if (--entry.active > 0 || entry.session.destroyed) return
       entry.session.unref()
       entry.idleTimer = setTimeout(() => entry.session.close(), IDLE_CLOSE_MS).unref()

@@ -15,13 +15,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
-import { load } from './clients.mjs'
+import { H2_CLIENTS, load } from './clients.mjs'
 
 const [client = 'eventsource-kit', target = 'object:URL', count = '50'] = process.argv.slice(2)
 const n = Number(count)
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc')
 const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-const port = await new Promise((resolve) => server.once('message', (m) => resolve(m.port)))
+const ports = await new Promise((resolve) => server.once('message', resolve))
+// The `+h2` clients reach the server's TLS port (HTTP/2 by ALPN), as in heap.mjs.
+const url = H2_CLIENTS.includes(client) ? `https://127.0.0.1:${ports.h2Port}/idle` : `http://127.0.0.1:${ports.port}/idle`
 const open = await load(client)
 
 try {
@@ -30,7 +32,7 @@ try {
     let opened = 0
     for (let i = 0; i < n; i++) {
       let seen = false
-      closers.push(open(`http://127.0.0.1:${port}/idle`, { data() { if (!seen && (seen = true) && ++opened === n) resolve() }, error: reject }))
+      closers.push(open(url, { data() { if (!seen && (seen = true) && ++opened === n) resolve() }, error: reject }))
     }
   })
   await new Promise((resolve) => setTimeout(resolve, 200))

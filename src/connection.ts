@@ -370,7 +370,9 @@ export class Connection {
     }
 
     // A redirect changes the URL that reconnects go to and the origin events carry.
-    if (response.url !== '') this.#url = response.url
+    // Kept when unchanged: the URL given is one string for the source and
+    // its connection, where a response's url is a copy per attempt.
+    if (response.url !== '' && response.url !== this.#url) this.#url = response.url
     // "Otherwise, announce the connection": "queue a task which, if the
     // readyState attribute is set to a value other than CLOSED, sets the
     // readyState attribute to OPEN and fires an event named open".
@@ -387,7 +389,7 @@ export class Connection {
     // "… and interpret res's body line by line" (§9.2.6). Dispatch step 5:
     // events carry "the serialization of the origin of the event stream's
     // final URL (i.e., the URL after redirects)", once per response.
-    attempt.origin = new URL(this.#url).origin
+    attempt.origin = sharedOrigin(new URL(this.#url).origin)
     attempt.decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize)
     // Reactions to each read() rather than a loop in this async function: an
     // idle stream then holds one pending read and these two handlers, not a
@@ -535,6 +537,16 @@ function broken(attempt: Attempt, cause: unknown): Outcome {
   if (timedOut > 0) return { kind: 'timeout', opened, cause: attempt.reason ?? cause, timeout: timedOut }
   const name = (cause as { name?: unknown } | null)?.name
   return { kind: name === 'AbortError' || name === 'TimeoutError' ? 'aborted' : 'network', opened, cause }
+}
+
+// The origin last computed, so that the streams of a process that follow
+// one origin (10 000 of them, say) hold one string for it, not a copy each.
+let lastOrigin = ''
+
+/** `origin`, or the equal string computed before it. */
+function sharedOrigin(origin: string): string {
+  if (origin !== lastOrigin) lastOrigin = origin
+  return lastOrigin
 }
 
 /** A clock for the watchdog: monotonic where the runtime has one. */

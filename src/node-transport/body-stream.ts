@@ -85,6 +85,10 @@ export class SourceReader {
   }
 
   #wake(): void {
+    // An error becomes the reader's failure when it comes, as a listener of
+    // its own would take it: what it becomes may depend on the signal then.
+    const errored = this.#source.errored
+    if (errored !== null && this.#failure === undefined) this.#failure = this.#wrapError(errored)
     const resolve = this.#resolve
     const reject = this.#reject as (failure: unknown) => void
     if (resolve === undefined) return

@@ -184,11 +184,13 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     const forgetSignal = (): void => signal?.removeEventListener('abort', onAbort)
-    // A step of the request phase, unless the signal aborts it first.
+    // A step of the request phase, unless the signal aborts it first, or
+    // aborted before it (while the request body was read, or between hops).
     const abortable = <T>(step: Promise<T>): Promise<T> =>
       signal === undefined
         ? step
         : new Promise<T>((resolve, reject) => {
+            if (signal.aborted) return reject(signal.reason)
             rejectWait = reject
             step.then(resolve, reject)
           })

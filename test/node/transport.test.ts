@@ -385,6 +385,19 @@ describe('abort', () => {
     })
   })
 
+  it('an abort while the request body is being read, before any request: rejects with the reason', async () => {
+    await same(async (f) => {
+      const controller = new AbortController()
+      const reason = new Error('mine')
+      const pending = f(`${origin}/echo`, { method: 'POST', body: new Blob(['x'.repeat(1024)]), signal: controller.signal })
+      controller.abort(reason)
+      return pending.then(
+        () => 'resolved',
+        (error: unknown) => error === reason,
+      )
+    })
+  })
+
   it('mid-body: the pending read rejects with the reason', async () => {
     // The light body is left out: it is ended by cancel(), not the signal (next case).
     const probe = async (f: Fetch): Promise<unknown> => {

@@ -328,13 +328,16 @@ export class Connection {
       // constructor, as the browser's does.
       const { lastEventId } = this
       const attempt = ++this.#requests
-      const refused = this.#refused
-      const context: RequestContext = refused === undefined ? { attempt, lastEventId } : { attempt, lastEventId, status: refused.status, response: refused }
       if (request === undefined) {
         init = streamRequest(withCredentials, lastEventId)
         // Said, not left to fetch's default: a custom `fetch` reads it.
         init.method = 'GET'
-      } else init = await request.build(context, url)
+      } else {
+        // What the user's header and body providers are told.
+        const refused = this.#refused
+        const context: RequestContext = refused === undefined ? { attempt, lastEventId } : { attempt, lastEventId, status: refused.status, response: refused }
+        init = await request.build(context, url)
+      }
     } catch (cause) {
       // A header or body provider that throws, or returns a value no header
       // may hold, is a bug to surface, not a network error to retry forever.

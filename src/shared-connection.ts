@@ -319,7 +319,6 @@ class Hub implements ConnectionSink {
     this.#ringEvents = this.#ringData = 0
   }
 
-
   /**
    * The events the ring holds past `n`, as one chunk (chunks delivered in one
    * task would interleave their events), or `null` when it does not reach

@@ -79,12 +79,10 @@ export class SourceReader {
    * `read().then(onValue, onFailure)` without a promise per read, for the
    * connection model, which passes the same two functions every time.
    *
-   * Hot path, once per chunk. Why not promises: while thousands of streams
-   * open at once every read waits, so V8 learns that the objects a read
-   * allocates live long and from then on allocates them straight in the old
-   * generation, which only a full GC frees; a stream that then gets an event
-   * a second grows the heap by its reads (bench/README.md has the RSS of
-   * 10 000 such streams). What waits here is two fields.
+   * Hot path, once per chunk. Why not promises: an idle stream would hold a
+   * pending promise, its executor's two settlers and the reaction to it, for
+   * nothing but waiting (bench/README.md has the heap per idle stream); here
+   * what waits is two fields, and a chunk costs no promise.
    *
    * Calls back later, never before it returns: a chunk already buffered goes
    * out in the next tick, so a reader that reads on from `onValue` does not

@@ -37,6 +37,10 @@ const SESSION_MEMORY_MB = 1024
 
 interface Entry {
   session: http2.ClientHttp2Session
+  /** The origin's `:authority`, one string for every stream on the session. */
+  authority: string
+  /** The `:path` of the last stream opened, shared with the next one that asks for the same. */
+  path: string
   active: number
   idleTimer: NodeJS.Timeout | undefined
 }
@@ -121,7 +125,7 @@ export class Http2Sessions {
           // what a stream may buffer is bounded by its window instead.
           maxSessionMemory: SESSION_MEMORY_MB,
         })
-        const entry: Entry = { session, active: 0, idleTimer: undefined }
+        const entry: Entry = { session, authority: url.host, path: '', active: 0, idleTimer: undefined }
         const list = this.#sessions.get(url.origin) ?? []
         list.push(entry)
         this.#sessions.set(url.origin, list)

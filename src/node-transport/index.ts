@@ -131,6 +131,13 @@ const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 
 // Connection-specific headers, which HTTP/2 forbids (RFC 9113 §8.2.2).
 const HTTP1_ONLY_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'])
 
+// Since Node 22.17 and 24.0 an HTTP/2 request takes its headers as a flat
+// list, which the stream then keeps as its sent headers for as long as it is
+// open; given as an object, it keeps that object, in dictionary mode, several
+// times the size (bench/README.md has the heap per stream).
+const [NODE_MAJOR = 0, NODE_MINOR = 0] = process.versions.node.split('.').map(Number)
+const FLAT_HTTP2_HEADERS = NODE_MAJOR > 22 || (NODE_MAJOR === 22 && NODE_MINOR >= 17)
+
 /**
  * Creates a transport: a `fetch`-shaped function on Node's own HTTP stack,
  * for `fetch:` of `EventSource` and `fetchEvents()`.
@@ -326,26 +333,29 @@ function openHttp1(wire: WireRequest, settings: Settings): Exchange {
 
 function openHttp2(entry: Http2Entry, sessions: Http2Sessions, wire: WireRequest, settings: Settings): Exchange {
   const { url } = wire
-  const headers: http2.OutgoingHttpHeaders = {
-    ':method': wire.method,
-    ':scheme': 'https',
-    ':authority': url.host,
-    ':path': url.pathname + url.search,
-  }
-  for (const [name, value] of wire.headers) if (!HTTP1_ONLY_HEADERS.has(name)) headers[name] = value
-  if (wire.body?.kind === 'bytes') headers['content-length'] = String(wire.body.bytes.byteLength)
-  const stream = entry.session.request(headers, { endStream: wire.body === undefined })
+  // The origin's authority is one string per session, held by every stream's
+  // headers, and so is the path when it is the one the last stream asked for.
+  const path = url.pathname + url.search
+  if (path !== entry.path) entry.path = path
+  const headers: string[] = [':method', wire.method, ':scheme', 'https', ':authority', entry.authority, ':path', entry.path]
+  for (const [name, value] of wire.headers) if (!HTTP1_ONLY_HEADERS.has(name)) headers.push(name, value)
+  if (wire.body?.kind === 'bytes') headers.push('content-length', String(wire.body.bytes.byteLength))
+  // slice(): the list the stream keeps, at its length rather than the capacity it grew to.
+  const stream = entry.session.request(FLAT_HTTP2_HEADERS ? headers.slice() : Object.fromEntries(pairs(headers)), { endStream: wire.body === undefined })
   sessions.track(entry, stream)
   let phase: 'Headers' | 'Body' = 'Headers'
   if (settings.headersTimeout > 0) stream.setTimeout(settings.headersTimeout)
   stream.on('timeout', () => stream.destroy(new TimeoutError(`${phase} Timeout Error`)))
   // Until the head is in: what rejects it, as in openHttp1.
   let reject: ((error: Error) => void) | undefined
+  // Only the head can be lost to a close; off once it is in, so an open stream holds no listener for it.
+  const closedEarly = (): void => reject?.(new Error(`HTTP/2 stream closed (code ${stream.rstCode ?? '?'}) before the response`))
   const head = new Promise<Head>((resolve, rejectHead) => {
     reject = rejectHead
     stream.once('response', (responseHeaders) => {
       phase = 'Body'
       reject = undefined
+      stream.off('close', closedEarly)
       stream.setTimeout(settings.bodyTimeout)
       const rawHeaders: string[] = []
       for (const [name, value] of Object.entries(responseHeaders)) {
@@ -357,7 +367,7 @@ function openHttp2(entry: Http2Entry, sessions: Http2Sessions, wire: WireRequest
   })
   // Stays on: an error after the head reaches the body, not the process.
   stream.on('error', (error) => reject?.(error))
-  stream.on('close', () => reject?.(new Error(`HTTP/2 stream closed (code ${stream.rstCode ?? '?'}) before the response`)))
+  stream.on('close', closedEarly)
   head.catch(ignore)
   if (wire.body !== undefined) sendBody(wire.body, stream, (error) => stream.destroy(error))
   return {

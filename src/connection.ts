@@ -94,13 +94,22 @@ export interface ConnectionSink {
   end?(): void
 }
 
+/** What takes the chunks of a body, read by `readThen()`: the attempt. */
+export interface BodyListener {
+  /** The next chunk, or `null` at the end of the body. */
+  onChunk(value: Uint8Array | null): void
+  /** What broke the body. */
+  onBodyError(cause: unknown): void
+}
+
 /**
- * A body's reader, and the Node transport's light body (node-transport/body-stream.ts)
- * calls back from `readThen()` with no promise per read, which matters to
- * thousands of streams in one process.
+ * A body's reader. The Node transport's light body (node-transport/body-stream.ts)
+ * also has `readThen()`, which calls the attempt back with no promise per
+ * read and no closure to hold while it waits, which matters to thousands of
+ * streams in one process.
  */
 type BodyReader = ReadableStreamDefaultReader<Uint8Array> & {
-  readThen?(onValue: (value: Uint8Array | null) => void, onFailure: (cause: unknown) => void): void
+  readThen?(listener: BodyListener): void
 }
 
 /** Watches an attempt from its request on (watchdog.ts); given by `inactivityTimeout`. */
@@ -149,7 +158,7 @@ export interface ConnectionOptions {
  * body: one object per attempt rather than a closure per callback (an idle
  * connection's memory counts).
  */
-export class Attempt implements EventStreamHandlers, ChunkEvents {
+export class Attempt implements EventStreamHandlers, ChunkEvents, BodyListener {
   /**
    * Aborts this attempt's fetch until its body is being read; none when the
    * owner's signal does. After that, cancelling the reader ends the body on
@@ -167,11 +176,9 @@ export class Attempt implements EventStreamHandlers, ChunkEvents {
   timedOut = 0
   reader: BodyReader | undefined
   decoder: EventStreamDecoder | undefined
-  /** The reactions to every read of the body, made once per response: a chunk (`null` at the end), or what broke it. */
-  onValue: ((value: Uint8Array | null) => void) | undefined
-  onBroken: ((cause: unknown) => void) | undefined
-  /** `onValue` as a reaction to `read()`'s result, for a reader without `readThen`. */
+  /** The reactions to every `read()` of a reader without `readThen`, made once per response. */
   onResult: ((result: ReadableStreamReadResult<Uint8Array>) => void) | undefined
+  onRejected: ((cause: unknown) => void) | undefined
   origin = ''
   /**
    * The chunk's events, parsed first and dispatched after, as the spec
@@ -207,6 +214,14 @@ export class Attempt implements EventStreamHandlers, ChunkEvents {
 
   onOverflow(error: Error): void {
     this.overflow = error
+  }
+
+  onChunk(value: Uint8Array | null): void {
+    this.#connection.bodyChunk(this, value)
+  }
+
+  onBodyError(cause: unknown): void {
+    this.#connection.bodyError(this, cause)
   }
 
   /**
@@ -370,7 +385,7 @@ export class Connection {
       const outcome = broken(attempt, cause)
       return isFetchableScheme(url) ? outcome : void this.#fail(attempt, outcome)
     }
-    attempt.lastActivity = now()
+    if (attempt.watchdog !== undefined) attempt.lastActivity = now()
     const body = response.body
     if (!attempt.active) return void body?.cancel().catch(ignore)
     // "Otherwise, if res's status is not 200, or if res's `Content-Type` is
@@ -405,29 +420,35 @@ export class Connection {
     // final URL (i.e., the URL after redirects)", once per response.
     attempt.origin = sharedOrigin(new URL(this.#url).origin)
     attempt.decoder = createEventStreamDecoder(attempt, this.#options.maxBufferSize)
-    // Reactions to each read() rather than a loop in this async function: an
-    // idle stream then holds one pending read and these two handlers, not a
-    // suspended frame (bench/README.md has the difference per connection).
-    attempt.onValue = (value) => this.#chunk(attempt, value)
-    // A body that breaks mid-stream is a network error: browsers
-    // reestablish, as for a fetch that never got a response.
-    attempt.onBroken = (cause) => this.#conclude(attempt, broken(attempt, cause))
+    // Reactions to each read rather than a loop in this async function: an
+    // idle stream then holds one pending read, not a suspended frame
+    // (bench/README.md has the difference per connection).
     this.#read(attempt)
   }
 
   #read(attempt: Attempt): void {
     const reader = attempt.reader as BodyReader
-    const onValue = attempt.onValue as (value: Uint8Array | null) => void
-    const onBroken = attempt.onBroken as (cause: unknown) => void
-    if (reader.readThen !== undefined) return reader.readThen(onValue, onBroken)
-    reader.read().then((attempt.onResult ??= (result) => onValue(result.done ? null : result.value)), onBroken)
+    if (reader.readThen !== undefined) return reader.readThen(attempt)
+    reader.read().then(
+      (attempt.onResult ??= (result) => this.bodyChunk(attempt, result.done ? null : result.value)),
+      (attempt.onRejected ??= (cause) => this.bodyError(attempt, cause)),
+    )
+  }
+
+  /**
+   * A body that breaks mid-stream is a network error: browsers reestablish,
+   * as for a fetch that never got a response. Called by the attempt's reader.
+   */
+  bodyError(attempt: Attempt, cause: unknown): void {
+    this.#conclude(attempt, broken(attempt, cause))
   }
 
   /**
    * Hot path, once per network chunk: decode and parse it, dispatch its
    * events, and read on once they are out (and taken, for an iterator).
+   * Called by the attempt's reader.
    */
-  #chunk(attempt: Attempt, chunk: Uint8Array | null): void {
+  bodyChunk(attempt: Attempt, chunk: Uint8Array | null): void {
     // A chunk that was on its way when the attempt was stopped.
     if (!attempt.active) return
     try {

@@ -14,14 +14,11 @@
  * objects per stream (measured in bench/transport-heap.mjs).
  */
 import type { Readable } from 'node:stream'
+import type { BodyListener } from '../connection.js'
 
 type Result = ReadableStreamReadResult<Uint8Array>
 const DONE: Result = { done: true, value: undefined }
 
-/** Gets the next chunk, or `null` at the end of the body. */
-export type OnValue = (value: Uint8Array | null) => void
-/** Gets what broke the body. */
-export type OnFailure = (failure: unknown) => void
 
 /**
  * Reads a paused-mode source one chunk per call; the one home of the reading
@@ -35,8 +32,7 @@ export class SourceReader {
   readonly #source: Readable
   readonly #wrapError: (error: Error) => unknown
   /** What waits for the source, while a read does. */
-  #onValue: OnValue | undefined = undefined
-  #onFailure: OnFailure | undefined = undefined
+  #listener: BodyListener | undefined = undefined
   #failure: unknown = undefined
 
   /**
@@ -51,12 +47,18 @@ export class SourceReader {
     // the end, an error, and a close that came with neither. The error is
     // read off the source (`errored`, which Node sets before it emits
     // 'error'); the listener stays on, so a second error cannot reach the
-    // process either.
-    const wake = (): void => this.#wake()
+    // process either. One module function for every source, which finds its
+    // reader on the source: no closure per stream.
+    ;(source as Readable & ReaderOwner)[READER] = this
     source.on('readable', wake)
     source.on('end', wake)
     source.on('error', wake)
     source.on('close', wake)
+  }
+
+  /** What a source's event means to its reader (the module's `wake` listener calls it). */
+  static wake(reader: SourceReader): void {
+    reader.#wake()
   }
 
   /** The next chunk, the end, or a rejection with the failure. */
@@ -70,35 +72,34 @@ export class SourceReader {
     if (value !== undefined) return Promise.resolve(toResult(value))
     // Nothing buffered: wait for the next 'readable', 'end', 'error' or 'close'.
     return new Promise<Result>((resolve, reject) => {
-      this.#onValue = (next) => resolve(toResult(next))
-      this.#onFailure = reject
+      this.#listener = { onChunk: (next) => resolve(toResult(next)), onBodyError: reject }
     })
   }
 
   /**
-   * `read().then(onValue, onFailure)` without a promise per read, for the
-   * connection model, which passes the same two functions every time.
+   * `read().then(chunk => listener.onChunk(…), listener.onBodyError)`
+   * without a promise per read, for the connection model, which passes its
+   * attempt every time.
    *
    * Hot path, once per chunk. Why not promises: an idle stream would hold a
    * pending promise, its executor's two settlers and the reaction to it, for
    * nothing but waiting (bench/README.md has the heap per idle stream); here
-   * what waits is two fields, and a chunk costs no promise.
+   * what waits is one field, and a chunk costs no promise.
    *
    * Calls back later, never before it returns: a chunk already buffered goes
    * out in the next tick, so a reader that reads on from `onValue` does not
    * recurse once per buffered chunk. A chunk that comes later goes out as it
    * comes, from the source's event.
    */
-  readThen(onValue: OnValue, onFailure: OnFailure): void {
+  readThen(listener: BodyListener): void {
     let value: Uint8Array | null | undefined
     try {
       value = this.#take()
     } catch (failure) {
-      return process.nextTick(onFailure, failure)
+      return process.nextTick(fail, listener, failure)
     }
-    if (value !== undefined) return process.nextTick(onValue, value)
-    this.#onValue = onValue
-    this.#onFailure = onFailure
+    if (value !== undefined) return process.nextTick(deliver, listener, value)
+    this.#listener = listener
   }
 
   /** Destroys the source; a pending or later read ends with `reason`. */
@@ -120,20 +121,19 @@ export class SourceReader {
     // its own would take it: what it becomes may depend on the signal then.
     const errored = this.#source.errored
     if (errored !== null && this.#failure === undefined) this.#failure = this.#wrapError(errored)
-    const onValue = this.#onValue
-    const onFailure = this.#onFailure as OnFailure
-    if (onValue === undefined) return
+    const listener = this.#listener
+    if (listener === undefined) return
     let value: Uint8Array | null | undefined
     try {
       value = this.#take()
     } catch (failure) {
-      this.#onValue = this.#onFailure = undefined
-      return onFailure(failure)
+      this.#listener = undefined
+      return listener.onBodyError(failure)
     }
     // A 'readable' with nothing to read yet: keep waiting.
     if (value === undefined) return
-    this.#onValue = this.#onFailure = undefined
-    onValue(value)
+    this.#listener = undefined
+    listener.onChunk(value)
   }
 
   /**
@@ -156,6 +156,26 @@ export class SourceReader {
     }
     throw this.#failure
   }
+}
+
+const READER = Symbol('reader')
+
+interface ReaderOwner {
+  [READER]?: SourceReader
+}
+
+// The listener of every source's events; Node calls it with the source as `this`.
+function wake(this: ReaderOwner): void {
+  SourceReader.wake(this[READER] as SourceReader)
+}
+
+// process.nextTick's callbacks for a read answered at once: module functions, no closure per read.
+function deliver(listener: BodyListener, value: Uint8Array | null): void {
+  listener.onChunk(value)
+}
+
+function fail(listener: BodyListener, failure: unknown): void {
+  listener.onBodyError(failure)
 }
 
 /** A read's result as a web stream gives it: a plain `Uint8Array`, not the source's `Buffer`. */
@@ -201,7 +221,7 @@ export interface LightBody {
 export interface LightReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>
   /** {@link SourceReader.readThen}; the model uses it where a reader has it. */
-  readThen(onValue: OnValue, onFailure: OnFailure): void
+  readThen(listener: BodyListener): void
   cancel(reason?: unknown): Promise<void>
   releaseLock(): void
   readonly closed: Promise<undefined>

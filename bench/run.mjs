@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     plus: { type: 'string' },
     'stream-rounds': { type: 'string' },
     pin: { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -46,6 +47,8 @@ if (args.help) {
   --plus DIR   measure eventsource-kit from another copy (DIR/dist/{index,lite}.js, DIR/src/{index,lite}.ts), e.g. a prototype
   --stream-rounds N  rounds that run the many-streams scenarios (streams, tick; default 1: they are long)
   --pin        pin the server to CPU 0 and every worker to CPU 1 (taskset; needs 2+ cores)
+  --node-flags "F"  extra V8/Node flags for every worker, space-separated (the report records them),
+               e.g. --node-flags=--no-allocation-site-pretenuring for the tick scenario's RSS question
   --out FILE   where the JSON goes (a .md beside it); default reports/bench.json
   clients:     ${CLIENTS.join(', ')}
   HTTP/2:      ${H2_CLIENTS.join(', ')} (streams and tick only)
@@ -100,7 +103,8 @@ const SCENARIOS = {
 
 // ---------------------------------------------------------------- processes
 
-const EXEC_ARGV = ['--expose-gc', '--no-warnings']
+const NODE_FLAGS = args['node-flags']?.split(' ').filter(Boolean) ?? []
+const EXEC_ARGV = ['--expose-gc', '--no-warnings', ...NODE_FLAGS]
 
 /** `--pin`: the server on CPU 0, the client under test on CPU 1, every thread of each. */
 function pin(child, cpu) {
@@ -311,6 +315,7 @@ const report = {
   machine,
   loadAverage: { before: loadBefore, after: os.loadavg() },
   rounds,
+  nodeFlags: NODE_FLAGS,
   quick: args.quick,
   check: args.check,
   pinned: args.pin,
@@ -523,7 +528,7 @@ const table = [header, header.map(() => '---'), ...rows].map((row) => `| ${row.j
 const latencyClients = clients.filter((client) => runsIn(client, 'latency')).length
 const describe = [
   `${started.toISOString().slice(0, 10)}, ${machine.cpu} (${machine.cores} cores), ${machine.os}, Node ${machine.node}.`,
-  `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.check ? ' (--check: tiny streams, figures meaningless)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
+  `${rounds} rounds${args.quick ? ' (--quick)' : ''}${args.check ? ' (--check: tiny streams, figures meaningless)' : ''}${args.pin ? ', server pinned to CPU 0 and clients to CPU 1' : ''}${NODE_FLAGS.length > 0 ? `, workers run with ${NODE_FLAGS.join(' ')}` : ''}, medians; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.loadAverage.after.map((l) => l.toFixed(2)).join(' ')} after.`,
   `Streams: ${params.smallEvents.toLocaleString('en')} small / ${params.largeEvents.toLocaleString('en')} large events after a quarter-size warm-up; latency: ${params.latencyRuns} run(s) per round with every client at once, ${params.latencyEvents} events each, written to one client at a time every ${Math.max(2, Math.round(params.latencyInterval / latencyClients))} ms in turn; idle: ${params.idleConnections.toLocaleString('en')} connections; many streams: ${params.streams.toLocaleString('en')} idle streams, then ${params.tickStreams.toLocaleString('en')} streams × 1 event/s measured over ${params.tickSeconds} s, ${streamRounds} round(s), each client in its own process, the server in another.`,
 ].join('\n')
 

@@ -33,6 +33,8 @@ export class SourceReader {
   readonly #wrapError: (error: Error) => unknown
   /** What waits for the source, while a read does. */
   #listener: BodyListener | undefined = undefined
+  /** What readThen() took from the source for an answer due in a microtask. */
+  #taken: Uint8Array | null | undefined = undefined
   #failure: unknown = undefined
 
   /**
@@ -56,7 +58,7 @@ export class SourceReader {
     source.on('close', wake)
   }
 
-  /** What a source's event means to its reader (the module's `wake` listener calls it). */
+  /** What a source's event, or an answer due, means to its reader (the module's `wake` listener and readThen() call it). */
   static wake(reader: SourceReader): void {
     reader.#wake()
   }
@@ -87,19 +89,22 @@ export class SourceReader {
    * what waits is one field, and a chunk costs no promise.
    *
    * Calls back later, never before it returns: a chunk already buffered goes
-   * out in the next tick, so a reader that reads on from `onValue` does not
+   * out in a microtask, so a reader that reads on from `onChunk` does not
    * recurse once per buffered chunk. A chunk that comes later goes out as it
    * comes, from the source's event.
    */
   readThen(listener: BodyListener): void {
-    let value: Uint8Array | null | undefined
-    try {
-      value = this.#take()
-    } catch (failure) {
-      return process.nextTick(fail, listener, failure)
-    }
-    if (value !== undefined) return process.nextTick(deliver, listener, value)
     this.#listener = listener
+    try {
+      this.#taken = this.#take()
+    } catch {
+      // #take keeps the failure and throws it again when the answer is due.
+      return void Promise.resolve(this).then(SourceReader.wake)
+    }
+    // An answer already here goes out in a microtask, as a settled read()'s
+    // would: one promise and no closure. process.nextTick, tried first, costs
+    // a tick object and an async id per chunk, and it showed in the bench.
+    if (this.#taken !== undefined) void Promise.resolve(this).then(SourceReader.wake)
   }
 
   /** Destroys the source; a pending or later read ends with `reason`. */
@@ -123,12 +128,17 @@ export class SourceReader {
     if (errored !== null && this.#failure === undefined) this.#failure = this.#wrapError(errored)
     const listener = this.#listener
     if (listener === undefined) return
-    let value: Uint8Array | null | undefined
-    try {
-      value = this.#take()
-    } catch (failure) {
-      this.#listener = undefined
-      return listener.onBodyError(failure)
+    // A chunk readThen() took goes first, whichever comes first: its
+    // microtask or a source event.
+    let value = this.#taken
+    if (value !== undefined) this.#taken = undefined
+    else {
+      try {
+        value = this.#take()
+      } catch (failure) {
+        this.#listener = undefined
+        return listener.onBodyError(failure)
+      }
     }
     // A 'readable' with nothing to read yet: keep waiting.
     if (value === undefined) return
@@ -167,15 +177,6 @@ interface ReaderOwner {
 // The listener of every source's events; Node calls it with the source as `this`.
 function wake(this: ReaderOwner): void {
   SourceReader.wake(this[READER] as SourceReader)
-}
-
-// process.nextTick's callbacks for a read answered at once: module functions, no closure per read.
-function deliver(listener: BodyListener, value: Uint8Array | null): void {
-  listener.onChunk(value)
-}
-
-function fail(listener: BodyListener, failure: unknown): void {
-  listener.onBodyError(failure)
 }
 
 /** A read's result as a web stream gives it: a plain `Uint8Array`, not the source's `Buffer`. */

@@ -19,7 +19,6 @@ import type { BodyListener } from '../connection.js'
 type Result = ReadableStreamReadResult<Uint8Array>
 const DONE: Result = { done: true, value: undefined }
 
-
 /**
  * Reads a paused-mode source one chunk per call; the one home of the reading
  * rules. An idle stream holds one of these, one listener function and what

@@ -218,7 +218,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
         const wire: WireRequest = { url: state.url, method: state.method, headers: state.headers, body: state.hasBody ? body : undefined }
         setAcceptEncoding(wire)
         if (wire.url.port !== '' && BAD_PORTS.has(Number(wire.url.port))) throw fetchFailed(new Error('bad port'))
-        const opening = open(wire, settings, sessions)
+        const opening = open(wire, settings, sessions, signal)
         // An abort while a session is being set up ends the exchange as soon as it exists.
         opening.then((exchange) => signal?.aborted && exchange.destroy(signal.reason), ignore)
         current = await abortable(opening)
@@ -258,13 +258,36 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
  */
 export const nodeFetch: NodeTransport = createNodeTransport()
 
-/** Opens the request of one hop on HTTP/2 when the origin speaks it, else HTTP/1.1. */
-async function open(wire: WireRequest, settings: Settings, sessions: Http2Sessions): Promise<Exchange> {
+/**
+ * Opens the request of one hop on HTTP/2 when the origin speaks it, else
+ * HTTP/1.1, in an event-loop turn of its own (see nextTurn).
+ */
+async function open(wire: WireRequest, settings: Settings, sessions: Http2Sessions, signal: AbortSignal | undefined): Promise<Exchange> {
+  await nextTurn()
+  // Aborted while it waited: no socket is opened only to be destroyed.
+  signal?.throwIfAborted()
   if (wire.url.protocol === 'https:' && settings.http2 && !proxied(wire.url)) {
     const entry = await sessions.session(wire.url)
     if (entry !== undefined) return openHttp2(entry, sessions, wire, settings)
   }
   return openHttp1(wire, settings)
+}
+
+/**
+ * Resolves in an immediate of its own. Why: a loop that opens thousands of
+ * streams at once would otherwise run every `http.request()` in one drain of
+ * the microtask queue, and Node queues a few `process.nextTick` objects per
+ * request that none of them runs until the drain ends. A scavenge that
+ * finds most of the objects one allocation site made still alive makes V8
+ * allocate all later ones in the old generation (allocation-site
+ * pretenuring), and `nextTick`'s one site then serves every tick of the
+ * process, three per HTTP/1.1 chunk: old-generation garbage that grows the
+ * RSS of a process holding many streams (bench/README.md, "tick"). Node
+ * runs the ticks of each immediate before the next, so no more than one
+ * request's ticks are alive at a time and V8 decides not to pretenure them.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 interface Settings {

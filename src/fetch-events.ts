@@ -68,13 +68,42 @@ const NEXT = 0
 const RETURN = 1
 const THROW = 2
 
+// What the iterator makes per call and per event is made by a constructor
+// or `new Object()`, never by an object literal. Why: a literal is an
+// allocation site, and when a scavenge finds most of what one site made
+// still alive (thousands of iterators waiting for their first event), V8
+// allocates everything that site makes from then on in the old generation.
+// An old result then keeps its event and the event's data alive through
+// every scavenge too: old-generation garbage on each event, which only a
+// full GC frees, growing the RSS of a process holding many streams
+// (bench/README.md, "tick"). The objects are the same plain objects.
+
 /** A call that could not be answered when it was made, waiting its turn. */
-interface PendingCall {
-  kind: typeof NEXT | typeof RETURN | typeof THROW
-  /** The argument of `return()` or `throw()`. */
-  value: unknown
-  resolve(result: Result): void
-  reject(reason: unknown): void
+class PendingCall {
+  constructor(
+    readonly kind: typeof NEXT | typeof RETURN | typeof THROW,
+    /** The argument of `return()` or `throw()`. */
+    readonly value: unknown,
+    readonly resolve: (result: Result) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+}
+
+/** `{ value: event, done: false }`, without a literal (see above). */
+function eventResult(event: StreamEvent): Result {
+  const result = new Object() as { value: StreamEvent; done: false }
+  result.value = event
+  result.done = false
+  return result
+}
+
+/** `{ type, data, lastEventId }`, without a literal (see above). */
+function streamEvent(type: string, data: string, lastEventId: string): StreamEvent {
+  const event = new Object() as StreamEvent
+  event.type = type
+  event.data = data
+  event.lastEventId = lastEventId
+  return event
 }
 
 /** Where the iterator is, in the terms of an async generator's states. */
@@ -226,7 +255,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
   next(): Promise<Result> {
     // Hot path: an event is waiting and no earlier call is.
     if (this.#head < this.#queue.length && this.#waiting === undefined) {
-      return Promise.resolve({ value: this.#take(), done: false })
+      return Promise.resolve(eventResult(this.#take()))
     }
     return this.#call(NEXT, undefined)
   }
@@ -249,7 +278,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
 
   #call(kind: PendingCall['kind'], value: unknown): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      const call: PendingCall = { kind, value, resolve, reject }
+      const call = new PendingCall(kind, value, resolve, reject)
       if (this.#waiting === undefined) this.#waiting = call
       else (this.#later ??= []).push(call)
       this.#settle()
@@ -283,7 +312,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
         }
         if (this.#head < this.#queue.length) {
           this.#shift()
-          call.resolve({ value: this.#take(), done: false })
+          call.resolve(eventResult(this.#take()))
           continue
         }
         if (this.#state === DONE) {
@@ -327,7 +356,7 @@ class EventIterator extends AsyncIteratorObjectBase implements AsyncGenerator<St
     const head = this.#head
     this.#head = head + 2
     const message = queue[head] as EventSourceMessage
-    return { type: message.event ?? 'message', data: message.data, lastEventId: queue[head + 1] as string }
+    return streamEvent(message.event ?? 'message', message.data, queue[head + 1] as string)
   }
 
   /** The oldest waiting call is answered: the next one becomes the oldest. */

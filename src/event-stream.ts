@@ -100,6 +100,17 @@ const WHOLE = new TextDecoder('utf-8', { ignoreBOM: true })
  */
 const END_OF_BLOCK = /\n\n$|[\r\n]\r\n$/
 
+// A parser left at the end of a block, for the next decoder that needs one,
+// with the `maxBufferSize` it was made with. Such a parser is the same as a
+// new one (see END_OF_BLOCK), and a feed runs to its end before another
+// starts (see `feeding`), so every decoder shares it: a stream that gets
+// one event per chunk, the usual shape of a feed, then makes no parser (a
+// dozen closures) per chunk. Made per chunk, those also risked V8 deciding
+// to allocate them in the old generation, where each is garbage only a full
+// GC frees (bench/README.md, "tick").
+let spare: EventSourceParser | undefined
+let spareBufferSize = 0
+
 class BodyDecoder implements EventStreamDecoder {
   // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark
   // (BOM), if any." TextDecoder keeps a multibyte character split across
@@ -110,10 +121,10 @@ class BodyDecoder implements EventStreamDecoder {
   // Set only while the last chunk ended inside a multibyte character, whose
   // first bytes it holds.
   #text: TextDecoder | undefined
-  // Made on the first text, and dropped whenever a chunk's text ends with
-  // the blank line that ends a block: a parser then holds nothing a new one
-  // would not, and an idle stream (which mostly waits between whole events)
-  // holds no parser.
+  // Taken (the spare, or a new one) on the first text, and given back as the
+  // spare whenever a chunk's text ends with the blank line that ends a
+  // block: a parser then holds nothing a new one would not, and an idle
+  // stream (which mostly waits between whole events) holds no parser.
   #parser: EventSourceParser | undefined
   readonly #handlers: EventStreamHandlers
   readonly #maxBufferSize: number
@@ -148,11 +159,22 @@ class BodyDecoder implements EventStreamDecoder {
     feeding = this
     let parser = this.#parser
     if (parser === undefined) {
-      parser = this.#parser = createParser({ ...BodyDecoder.callbacks, maxBufferSize: this.#maxBufferSize })
-      parser.feed(PRIME)
+      if (spare !== undefined && spareBufferSize === this.#maxBufferSize) {
+        parser = spare
+        spare = undefined
+      } else {
+        parser = createParser({ ...BodyDecoder.callbacks, maxBufferSize: this.#maxBufferSize })
+        parser.feed(PRIME)
+      }
+      this.#parser = parser
     }
     parser.feed(text)
-    if (END_OF_BLOCK.test(text.slice(-3))) this.#parser = undefined
+    // An overflowed parser refuses input until reset: it is nobody's spare.
+    if (!this.#overflowed && END_OF_BLOCK.test(text.slice(-3))) {
+      this.#parser = undefined
+      spare = parser
+      spareBufferSize = this.#maxBufferSize
+    }
   }
 
   /**

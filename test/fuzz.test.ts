@@ -50,6 +50,13 @@ function timeoutFor(bounded: number, msPerCase: number, share = 1): number {
 
 /** The client's decode + parse path over one body delivered as `chunks`, observed as connection.ts observes it. */
 function clientParse(chunks: readonly Uint8Array[]): ReferenceResult {
+  const { decoder, result } = clientDecoder()
+  for (const chunk of chunks) decoder.push(chunk)
+  return result
+}
+
+/** One body's decoder, recording what connection.ts would be told. */
+function clientDecoder(): { decoder: ReturnType<typeof createEventStreamDecoder>; result: ReferenceResult } {
   const result: ReferenceResult = { events: [], lastEventId: '', retries: [] }
   const decoder = createEventStreamDecoder(
     {
@@ -70,8 +77,7 @@ function clientParse(chunks: readonly Uint8Array[]): ReferenceResult {
     // Far above any generated body: overflow is the hostile-server tests' subject.
     1 << 24,
   )
-  for (const chunk of chunks) decoder.push(chunk)
-  return result
+  return { decoder, result }
 }
 
 describe('the reference implementation itself', () => {
@@ -125,6 +131,38 @@ describe('client decode + parse path vs the reference', () => {
       )
     },
     timeoutFor(3000, 1),
+  )
+
+  // Decoders share the parser one leaves at the end of a block
+  // (src/event-stream.ts, `spare`): several bodies read side by side, their
+  // reads interleaved in any order, must each mean what it means alone.
+  it(
+    'several bodies read side by side, reads interleaved: each the same as alone',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(eventStreamBody, splitStrategy), { minLength: 2, maxLength: 4 }),
+          fc.array(fc.nat(), { maxLength: 200 }),
+          (bodies, order) => {
+            const streams = bodies.map(([body, split]) => ({ body, chunks: split(body), next: 0, ...clientDecoder() }))
+            // `order` picks which body reads next; what is left goes in turn.
+            const picks = [...order, ...streams.flatMap((stream, index) => stream.chunks.map(() => index))]
+            for (const pick of picks) {
+              const open = streams.filter((stream) => stream.next < stream.chunks.length)
+              if (open.length === 0) break
+              const stream = open[pick % open.length]!
+              stream.decoder.push(stream.chunks[stream.next++]!)
+            }
+            for (const { body, chunks, result } of streams) {
+              const sizes = chunks.map((chunk) => chunk.length).join(',')
+              expect(result, `body ${toHex(body)} in reads of [${sizes}] bytes`).toEqual(interpretEventStream(body))
+            }
+          },
+        ),
+        runs(1000),
+      )
+    },
+    timeoutFor(1000, 3),
   )
 })
 

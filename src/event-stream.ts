@@ -108,8 +108,9 @@ const END_OF_BLOCK = /\n\n$|[\r\n]\r\n$/
 // dozen closures) per chunk. Made per chunk, those also risked V8 deciding
 // to allocate them in the old generation, where each is garbage only a full
 // GC frees (bench/README.md, "tick").
+// Taken, it stays referenced, with a size no decoder has.
 let spare: EventSourceParser | undefined
-let spareBufferSize = 0
+let spareBufferSize = -1
 
 class BodyDecoder implements EventStreamDecoder {
   // "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark
@@ -159,9 +160,9 @@ class BodyDecoder implements EventStreamDecoder {
     feeding = this
     let parser = this.#parser
     if (parser === undefined) {
-      if (spare !== undefined && spareBufferSize === this.#maxBufferSize) {
-        parser = spare
-        spare = undefined
+      if (spareBufferSize === this.#maxBufferSize) {
+        parser = spare as EventSourceParser
+        spareBufferSize = -1
       } else {
         parser = createParser({ ...BodyDecoder.callbacks, maxBufferSize: this.#maxBufferSize })
         parser.feed(PRIME)

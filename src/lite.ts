@@ -37,6 +37,9 @@ import { isFetchableScheme, parseEventSourceUrl } from './url.js'
 import { defineEventSourceInterface } from './webidl.js'
 import { ignore } from './ignore.js'
 
+/** What an attempt leads to (§9.2.3), as the readyState: reestablish (CONNECTING) or fail (CLOSED). */
+type Next = typeof CONNECTING | typeof CLOSED
+
 /** The options of the lite constructor: the browser's only one. */
 export interface EventSourceInit {
   /** Send cookies and HTTP auth to other origins too (credentials mode "include"). Default false. */
@@ -161,15 +164,16 @@ export class EventSource<Events extends string = string> extends EventTarget {
       (outcome) => {
         if (outcome !== undefined) this.#end(outcome)
       },
-      () => this.#end('fail'),
+      () => this.#end(CLOSED),
     )
   }
 
   /**
-   * Resolves to what §9.2.3 does next, or `undefined` when close() aborted
-   * the attempt and nothing of it may surface.
+   * Resolves to what §9.2.3 does next, as the readyState it leaves:
+   * CONNECTING to reestablish the connection, CLOSED to fail it; or
+   * `undefined` when close() aborted the attempt and nothing of it may surface.
    */
-  async #attempt(signal: AbortSignal): Promise<'reestablish' | 'fail' | undefined> {
+  async #attempt(signal: AbortSignal): Promise<Next | undefined> {
     let response: Response
     try {
       const init = streamRequest(this.#withCredentials, this.#lastEventId)
@@ -178,13 +182,13 @@ export class EventSource<Events extends string = string> extends EventTarget {
     } catch {
       if (signal.aborted) return undefined
       // A network error reestablishes, except where Chromium knows it futile (url.ts).
-      return isFetchableScheme(this.#requestUrl) ? 'reestablish' : 'fail'
+      return isFetchableScheme(this.#requestUrl) ? CONNECTING : CLOSED
     }
     const body = response.body
     // Closed meanwhile: nothing surfaces. Not an event stream: fail.
     if (signal.aborted || response.status !== 200 || !isEventStream(response.headers.get('content-type'))) {
       void body?.cancel().catch(ignore)
-      return signal.aborted ? undefined : 'fail'
+      return signal.aborted ? undefined : CLOSED
     }
     // A reconnect goes to the final URL of the redirects, and events carry its origin.
     if (response.url !== '') this.#requestUrl = response.url
@@ -194,7 +198,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
     // An `open` listener may have called close().
     if (signal.aborted || body === null) {
       void body?.cancel().catch(ignore)
-      return signal.aborted ? undefined : 'reestablish'
+      return signal.aborted ? undefined : CONNECTING
     }
     return this.#read(body.getReader(), signal)
   }
@@ -204,7 +208,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
    * the body, a network error while reading it, or a line past the buffer
    * bound all reestablish the connection.
    */
-  async #read(reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal): Promise<'reestablish' | undefined> {
+  async #read(reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal): Promise<typeof CONNECTING | undefined> {
     const origin = new URL(this.#requestUrl).origin
     // The parser reports events while a chunk is pushed; they are dispatched
     // after it, each paired with the last event ID of its own block.
@@ -224,10 +228,10 @@ export class EventSource<Events extends string = string> extends EventTarget {
       try {
         chunk = await reader.read()
       } catch {
-        return signal.aborted ? undefined : 'reestablish'
+        return signal.aborted ? undefined : CONNECTING
       }
       // The end of the body: the decoder drops the unfinished event.
-      if (chunk.done) return 'reestablish'
+      if (chunk.done) return CONNECTING
       decoder.push(chunk.value)
       // Dispatch step 8, a task per event (task-per-event.ts).
       // When all went out at once it returns `undefined`: one tick, no promise.
@@ -242,7 +246,7 @@ export class EventSource<Events extends string = string> extends EventTarget {
       if (signal.aborted) return undefined
       if (overflow !== undefined) {
         void reader.cancel(overflow).catch(ignore)
-        return 'reestablish'
+        return CONNECTING
       }
     }
   }
@@ -252,12 +256,12 @@ export class EventSource<Events extends string = string> extends EventTarget {
    * task", so the listeners of the last event, and their microtasks, are done
    * before `error` fires.
    */
-  #end(next: 'reestablish' | 'fail'): void {
+  #end(next: Next): void {
     setTimeout(() => {
       // Reestablish step 1.1 and fail: nothing once the readyState is CLOSED.
       if (this.#readyState === CLOSED) return
       // Fail (CLOSED) or reestablish (CONNECTING), then `error`.
-      this.#readyState = next === 'fail' ? CLOSED : CONNECTING
+      this.#readyState = next
       this.dispatchEvent(new Event('error'))
       // An `error` listener may have called close().
       if (this.#readyState !== CONNECTING) return

@@ -9,8 +9,8 @@
 import { getEventHandler, setEventHandler } from './event-handler.js'
 import { CLOSED, CONNECTING, OPEN } from './ready-state.js'
 
-/** The members of §9.2.2's IDL that are attributes or operations. */
-const MEMBERS = ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']
+/** The members of §9.2.2's IDL that each class defines: attributes and the operation. */
+const MEMBERS = ['url', 'withCredentials', 'readyState', 'close']
 
 /**
  * Constants, the event handler attributes (`onopen`, `onmessage`, `onerror`:
@@ -20,18 +20,19 @@ const MEMBERS = ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 
 export function defineEventSourceInterface(constructor: abstract new (...args: never[]) => EventTarget): void {
   const prototype = constructor.prototype as object
   // WebIDL constants live on the interface object and on its prototype, and
-  // are enumerable but neither writable nor configurable.
+  // are enumerable but neither writable nor configurable (the defaults of a
+  // property defineProperty makes).
   for (const [name, value] of [
     ['CONNECTING', CONNECTING],
     ['OPEN', OPEN],
     ['CLOSED', CLOSED],
   ] as const) {
-    const descriptor = { value, enumerable: true, writable: false, configurable: false }
+    const descriptor = { value, enumerable: true }
     Object.defineProperty(constructor, name, descriptor)
     Object.defineProperty(prototype, name, descriptor)
   }
   // §9.2.2: "attribute EventHandler onopen; … onmessage; … onerror;", with
-  // the semantics of event-handler.ts.
+  // the semantics of event-handler.ts; enumerable, as WebIDL attributes are.
   for (const type of ['open', 'message', 'error']) {
     Object.defineProperty(prototype, `on${type}`, {
       get(this: EventTarget) {
@@ -40,6 +41,7 @@ export function defineEventSourceInterface(constructor: abstract new (...args: n
       set(this: EventTarget, handler: unknown) {
         setEventHandler(this, type, handler)
       },
+      enumerable: true,
       configurable: true,
     })
   }

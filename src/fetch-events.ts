@@ -80,13 +80,18 @@ const THROW = 2
 
 /** A call that could not be answered when it was made, waiting its turn. */
 class PendingCall {
-  constructor(
-    readonly kind: typeof NEXT | typeof RETURN | typeof THROW,
-    /** The argument of `return()` or `throw()`. */
-    readonly value: unknown,
-    readonly resolve: (result: Result) => void,
-    readonly reject: (reason: unknown) => void,
-  ) {}
+  readonly kind: typeof NEXT | typeof RETURN | typeof THROW
+  /** The argument of `return()` or `throw()`. */
+  readonly value: unknown
+  readonly resolve: (result: Result) => void
+  readonly reject: (reason: unknown) => void
+
+  constructor(kind: PendingCall['kind'], value: unknown, resolve: (result: Result) => void, reject: (reason: unknown) => void) {
+    this.kind = kind
+    this.value = value
+    this.resolve = resolve
+    this.reject = reject
+  }
 }
 
 /** `{ value: event, done: false }`, without a literal (see above). */

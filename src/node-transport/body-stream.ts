@@ -73,7 +73,7 @@ export class SourceReader {
     if (value !== undefined) return Promise.resolve(toResult(value))
     // Nothing buffered: wait for the next 'readable', 'end', 'error' or 'close'.
     return new Promise<Result>((resolve, reject) => {
-      this.#listener = { onChunk: (next) => resolve(toResult(next)), onBodyError: reject }
+      this.#listener = new PendingRead(resolve, reject)
     })
   }
 
@@ -178,9 +178,35 @@ function wake(this: ReaderOwner): void {
   SourceReader.wake(this[READER] as SourceReader)
 }
 
+// A read() that waits, and its result, are made by a constructor and by
+// `new Object()`, not by object literals: while thousands of streams wait
+// at once a scavenge finds nearly every object a literal made alive, V8
+// then allocates all of that literal's later objects in the old generation,
+// and each keeps what it refers to alive through scavenges too: garbage
+// only a full GC frees, on every read (bench/README.md, "tick").
+
+/** A read() waiting for the next chunk. */
+class PendingRead implements BodyListener {
+  readonly resolve: (result: Result) => void
+  readonly onBodyError: (cause: unknown) => void
+
+  constructor(resolve: (result: Result) => void, reject: (cause: unknown) => void) {
+    this.resolve = resolve
+    this.onBodyError = reject
+  }
+
+  onChunk(value: Uint8Array | null): void {
+    this.resolve(toResult(value))
+  }
+}
+
 /** A read's result as a web stream gives it: a plain `Uint8Array`, not the source's `Buffer`. */
 function toResult(value: Uint8Array | null): Result {
-  return value === null ? DONE : { done: false, value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) }
+  if (value === null) return DONE
+  const result = new Object() as { done: false; value: Uint8Array }
+  result.done = false
+  result.value = new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+  return result
 }
 
 /** The source as the web `ReadableStream` of `Response.body`. */

@@ -101,14 +101,14 @@ const WHOLE = new TextDecoder('utf-8', { ignoreBOM: true })
 const END_OF_BLOCK = /\n\n$|[\r\n]\r\n$/
 
 // A parser left at the end of a block, for the next decoder that needs one,
-// with the `maxBufferSize` it was made with. Such a parser is the same as a
-// new one (see END_OF_BLOCK), and a feed runs to its end before another
-// starts (see `feeding`), so every decoder shares it: a stream that gets
-// one event per chunk, the usual shape of a feed, then makes no parser (a
-// dozen closures) per chunk. Made per chunk, those also risked V8 deciding
-// to allocate them in the old generation, where each is garbage only a full
-// GC frees (bench/README.md, "tick").
-// Taken, it stays referenced, with a size no decoder has.
+// and the `maxBufferSize` it was made with (-1 once taken: no decoder has
+// that size, so one check says whether it is free). Such a parser is the
+// same as a new one (see END_OF_BLOCK), and a feed runs to its end before
+// another starts (see `feeding`), so every decoder shares it: a stream that
+// gets one event per chunk, the usual shape of a feed, then makes no parser
+// (a dozen closures) per chunk. Made per chunk, those also risked V8
+// deciding to allocate them in the old generation, where each is garbage
+// only a full GC frees (bench/README.md, "tick").
 let spare: EventSourceParser | undefined
 let spareBufferSize = -1
 

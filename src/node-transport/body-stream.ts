@@ -179,11 +179,9 @@ function wake(this: ReaderOwner): void {
 }
 
 // A read() that waits, and its result, are made by a constructor and by
-// `new Object()`, not by object literals: while thousands of streams wait
-// at once a scavenge finds nearly every object a literal made alive, V8
-// then allocates all of that literal's later objects in the old generation,
-// and each keeps what it refers to alive through scavenges too: garbage
-// only a full GC frees, on every read (bench/README.md, "tick").
+// `new Object()`, not by object literals, for the reason fetch-events.ts
+// gives: thousands of reads wait at once, and V8 would then allocate every
+// later object of the literal in the old generation (bench/README.md, "tick").
 
 /** A read() waiting for the next chunk. */
 class PendingRead implements BodyListener {

@@ -94,16 +94,17 @@ export class SourceReader {
    */
   readThen(listener: BodyListener): void {
     this.#listener = listener
+    // A failure counts as an answer already here: #take keeps it and throws
+    // it again when the answer is due.
+    let here = true
     try {
       this.#taken = this.#take()
-    } catch {
-      // #take keeps the failure and throws it again when the answer is due.
-      return void Promise.resolve(this).then(SourceReader.wake)
-    }
+      here = this.#taken !== undefined
+    } catch {}
     // An answer already here goes out in a microtask, as a settled read()'s
     // would: one promise and no closure. process.nextTick, tried first, costs
     // a tick object and an async id per chunk, and it showed in the bench.
-    if (this.#taken !== undefined) void Promise.resolve(this).then(SourceReader.wake)
+    if (here) void Promise.resolve(this).then(SourceReader.wake)
   }
 
   /** Destroys the source; a pending or later read ends with `reason`. */

@@ -4,8 +4,8 @@
 //
 //   node bench/in-memory.mjs [events=500000] [rounds=7] [DIR ...]
 //
-// Clients: `floor` (reader + TextDecoder + eventsource-parser), `floor+event`
-// (the floor plus an `Event` dispatched per message, as bench/reference.mjs),
+// Clients: `floor` (bench/floor.mjs), `floor+event` (floorEvent of
+// bench/reference.mjs: the floor plus an `Event` dispatched per message),
 // and the `EventSource` of dist/ (npm run build) with `onmessage`, through its
 // `fetch` option. Each DIR adds the `EventSource` of DIR/index.js: a copy of
 // dist/ with one change, to see what that change costs. Prints wall-clock ns
@@ -14,8 +14,12 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { SMALL } from './events.mjs'
+import { floor } from './floor.mjs'
+import { floorEvent } from './reference.mjs'
 
 const PER_CHUNK = 512
+// Never fetched: every client gets its body from the function it is given.
+const SOURCE_URL = 'http://127.0.0.1:9/in-memory'
 
 /** One client, one round: resolves with ns per event. */
 async function round(client, events) {
@@ -23,46 +27,30 @@ async function round(client, events) {
   const chunks = Math.ceil(events / PER_CHUNK)
   const total = chunks * PER_CHUNK
   let pulled = 0
-  const body = () =>
-    new ReadableStream(
-      {
-        pull(controller) {
-          if (pulled++ < chunks) controller.enqueue(chunk)
-          else controller.close()
-        },
+  const body = new ReadableStream(
+    {
+      pull(controller) {
+        if (pulled++ < chunks) controller.enqueue(chunk)
+        else controller.close()
       },
-      { highWaterMark: 0 },
-    )
+    },
+    { highWaterMark: 0 },
+  )
+  const fetchBody = async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } })
   const start = process.hrtime.bigint()
+  let count = 0
   if (client === 'floor' || client === 'floor+event') {
-    const { createParser } = await import('eventsource-parser')
-    let count = 0
-    const target = new EventTarget()
-    target.addEventListener('message', (event) => {
-      if (event.data.length > 0) count++
-    })
-    const onEvent =
-      client === 'floor'
-        ? (message) => {
-            if (message.data.length > 0) count++
-          }
-        : (message) => target.dispatchEvent(new DataEvent(message.data))
-    const parser = createParser({ onEvent })
-    const reader = body().getReader()
-    const decoder = new TextDecoder()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      parser.feed(decoder.decode(value, { stream: true }))
+    // The bench's own floor and reference, on this body instead of a socket.
+    const onData = (data) => {
+      if (data.length > 0) count++
     }
+    if (client === 'floor') await floor(SOURCE_URL, onData, undefined, fetchBody)
+    else await floorEvent(SOURCE_URL, onData, undefined, fetchBody)
     if (count !== total) throw new Error(`${client}: ${count} of ${total} events`)
   } else {
     const { EventSource } = await import(client)
     await new Promise((resolve, reject) => {
-      let count = 0
-      const source = new EventSource('http://127.0.0.1:9/in-memory', {
-        fetch: async () => new Response(body(), { headers: { 'content-type': 'text/event-stream' } }),
-      })
+      const source = new EventSource(SOURCE_URL, { fetch: fetchBody })
       source.onmessage = (event) => {
         if (event.data.length > 0 && ++count === total) {
           source.close()
@@ -76,14 +64,6 @@ async function round(client, events) {
     })
   }
   return Number(process.hrtime.bigint() - start) / total
-}
-
-/** The least a `MessageEvent` can be, as in bench/reference.mjs. */
-class DataEvent extends Event {
-  constructor(data) {
-    super('message')
-    this.data = data
-  }
 }
 
 if (process.argv[2] === '--child') {
